@@ -1,0 +1,63 @@
+# Two front doors: `make demo` and `make test`. Everything else is a step they use.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+LOCAL := .local
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(LOCAL)/bootstrap/bin/uv
+export AIRFLOW_HOME ?= $(CURDIR)/$(LOCAL)/airflow
+export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
+export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+
+.PHONY: install demo test lint typecheck unit local-up local-down local-status airflow-db lock bench clean
+
+install: $(VENV)/.installed
+
+# uv resolves and installs the pinned set in seconds; it is itself pinned and bootstrapped by pip.
+$(UV):
+	$(PYTHON) -m venv $(LOCAL)/bootstrap
+	$(LOCAL)/bootstrap/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.installed: requirements.txt pyproject.toml | $(UV)
+	test -x $(PY) || $(UV) venv --quiet --python $(PYTHON) $(VENV)
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(UV) pip install --quiet -r requirements.txt
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(UV) pip install --quiet --no-deps -e .
+	touch $@
+
+lock: | $(UV)
+	$(UV) pip compile requirements.in -o requirements.txt --python-version 3.11
+
+local-up: install
+	$(PY) -m local_sagemaker.stack up
+
+local-down:
+	@test -x $(PY) && $(PY) -m local_sagemaker.stack down || true
+
+local-status: install
+	$(PY) -m local_sagemaker.stack status
+
+$(AIRFLOW_HOME)/airflow.db: | install
+	$(VENV)/bin/airflow db migrate > $(LOCAL)/airflow-db-migrate.log 2>&1 || (cat $(LOCAL)/airflow-db-migrate.log; exit 1)
+
+airflow-db: $(AIRFLOW_HOME)/airflow.db
+
+demo: local-up airflow-db
+	source $(LOCAL)/env && $(PY) scripts/demo.py
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install
+	$(VENV)/bin/mypy local_sagemaker include plugins scripts $(wildcard dags)
+
+test: lint typecheck
+	$(PY) -m pytest
+
+bench: install
+	$(PY) -m bench
+
+clean: local-down
+	rm -rf $(LOCAL)

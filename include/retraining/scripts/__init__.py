@@ -1,0 +1,1 @@
+"""Scripts that run inside SageMaker containers (processing jobs)."""

@@ -1,0 +1,90 @@
+"""Command line: `python -m local_sagemaker serve ...` runs the service in the foreground."""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import logging
+import socket
+import sys
+from pathlib import Path
+
+from pydantic import ValidationError
+
+
+def port_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return False
+            raise
+    return True
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from local_sagemaker.app import build_context, create_app
+    from local_sagemaker.config import ServiceSettings
+
+    try:
+        settings = ServiceSettings(
+            host=args.host,
+            port=args.port,
+            state_dir=Path(args.state_dir).resolve(),
+            region=args.region,
+            access_key_id=args.access_key_id,
+            secret_access_key=args.secret_access_key,
+            s3_endpoint_url=args.s3_endpoint_url,
+            logs_endpoint_url=args.logs_endpoint_url or args.s3_endpoint_url,
+        )
+    except ValidationError as exc:
+        print(f"local-sagemaker: invalid settings:\n{exc}", file=sys.stderr)
+        return 2
+    if not port_free(settings.host, settings.port):
+        print(
+            f"local-sagemaker: port {settings.port} on {settings.host} is already in use; "
+            "stop whatever holds it or pick another port (--port, or LOCAL_SAGEMAKER_PORT for make local-up)",
+            file=sys.stderr,
+        )
+        return 1
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = create_app(build_context(settings))
+    # Pollers keep connections open; don't let them hold up a shutdown.
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=3,
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="local-sagemaker", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("serve", help="run the SageMaker-compatible service in the foreground")
+    run.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)"
+    )
+    run.add_argument("--port", type=int, default=7070)
+    run.add_argument("--state-dir", default=".local/sagemaker", help="where jobs, state and sandboxes live")
+    run.add_argument("--region", default="us-east-1")
+    run.add_argument("--access-key-id", default="testing")
+    run.add_argument("--secret-access-key", default="testing")
+    run.add_argument("--s3-endpoint-url", required=True, help="S3 the jobs read and write (moto or MinIO)")
+    run.add_argument(
+        "--logs-endpoint-url", help="CloudWatch Logs endpoint (default: the S3 endpoint, as moto serves both)"
+    )
+    run.set_defaults(func=serve)
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

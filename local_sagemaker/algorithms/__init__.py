@@ -1,0 +1,1 @@
+"""Built-in algorithms the local service can run."""

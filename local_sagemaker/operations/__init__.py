@@ -1,0 +1,20 @@
+"""The SageMaker operations the service implements, by name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from local_sagemaker.operations import models, processing, registry, tags, training, transform
+from local_sagemaker.operations.context import ServiceContext
+
+Handler = Callable[[ServiceContext, dict[str, Any]], dict[str, Any]]
+
+OPERATIONS: dict[str, Handler] = {
+    **training.OPERATIONS,
+    **transform.OPERATIONS,
+    **processing.OPERATIONS,
+    **models.OPERATIONS,
+    **registry.OPERATIONS,
+    **tags.OPERATIONS,
+}

@@ -1,0 +1,66 @@
+"""Processing jobs: which containers and paths the service accepts, and their first description."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from local_sagemaker.errors import ValidationException
+from local_sagemaker.images import PYTHON_PROCESSING, SUPPORTED_PROCESSING, algorithm_for_image
+from local_sagemaker.jobs import PROCESSING
+from local_sagemaker.operations.context import ServiceContext, reject_duplicates, require_s3_uri
+from local_sagemaker.operations.jobs import job_operations
+
+PROCESSING_ROOT = "/opt/ml/processing"
+PYTHON_INTERPRETERS = ("python3", "python")
+
+
+def _require_processing_path(path: str, field: str) -> None:
+    parts = path.rstrip("/").split("/")
+    if not path.startswith(PROCESSING_ROOT + "/") or ".." in parts:
+        raise ValidationException(f"{field}: {path!r} must be a path under {PROCESSING_ROOT}/ without '..'")
+
+
+def prepare_processing(ctx: ServiceContext, body: dict[str, Any]) -> None:
+    app = body["AppSpecification"]
+    if algorithm_for_image(app["ImageUri"]) is not PYTHON_PROCESSING:
+        raise ValidationException(
+            f"AppSpecification.ImageUri: {app['ImageUri']!r} is not supported by the local service; use "
+            f"{SUPPORTED_PROCESSING}"
+        )
+    entrypoint = app.get("ContainerEntrypoint") or []
+    if len(entrypoint) < 2 or entrypoint[0].rsplit("/", 1)[-1] not in PYTHON_INTERPRETERS:
+        raise ValidationException(
+            "AppSpecification.ContainerEntrypoint: the local service runs python scripts; "
+            f"give ['python3', '{PROCESSING_ROOT}/input/code/<script>.py'], got {entrypoint!r}"
+        )
+    _require_processing_path(entrypoint[1], "AppSpecification.ContainerEntrypoint[1]")
+    inputs = body.get("ProcessingInputs", [])
+    reject_duplicates([i["InputName"] for i in inputs], "ProcessingInputs.InputName")
+    for item in inputs:
+        source = item.get("S3Input")
+        if source is None:
+            raise ValidationException(
+                f"ProcessingInputs {item['InputName']!r}: only S3Input is supported locally (not DatasetDefinition)"
+            )
+        if source["S3DataType"] != "S3Prefix":
+            raise ValidationException(
+                f"ProcessingInputs {item['InputName']!r}: S3DataType {source['S3DataType']!r} is not "
+                "supported locally; use S3Prefix"
+            )
+        require_s3_uri(source["S3Uri"], f"ProcessingInputs {item['InputName']!r} S3Uri")
+        _require_processing_path(source["LocalPath"], f"ProcessingInputs {item['InputName']!r} LocalPath")
+    outputs = body.get("ProcessingOutputConfig", {}).get("Outputs", [])
+    reject_duplicates([o["OutputName"] for o in outputs], "ProcessingOutputConfig.Outputs.OutputName")
+    for item in outputs:
+        target = item.get("S3Output")
+        if target is None:
+            raise ValidationException(
+                f"ProcessingOutputConfig output {item['OutputName']!r}: only S3Output is supported locally"
+            )
+        require_s3_uri(target["S3Uri"], f"ProcessingOutputConfig output {item['OutputName']!r} S3Uri")
+        _require_processing_path(
+            target["LocalPath"], f"ProcessingOutputConfig output {item['OutputName']!r} LocalPath"
+        )
+
+
+OPERATIONS = job_operations(PROCESSING, prepare_processing, dict)

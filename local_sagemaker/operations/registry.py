@@ -1,0 +1,209 @@
+"""The model registry: model package groups and their numbered, approvable model package versions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from local_sagemaker.errors import ConflictException, ValidationException
+from local_sagemaker.operations.context import ServiceContext, now, paginate
+
+GROUP = "model-package-group"
+PACKAGE = "model-package"
+MAX_VERSIONS_LISTED = 100
+
+_PACKAGE_SUMMARY = (
+    "ModelPackageName",
+    "ModelPackageGroupName",
+    "ModelPackageVersion",
+    "ModelPackageArn",
+    "ModelPackageDescription",
+    "CreationTime",
+    "ModelPackageStatus",
+    "ModelApprovalStatus",
+)
+
+
+def _group_or_error(ctx: ServiceContext, name_or_arn: str) -> dict[str, Any]:
+    name = name_or_arn.rsplit("/", 1)[-1] if name_or_arn.startswith("arn:") else name_or_arn
+    group = ctx.store.get(GROUP, name)
+    if group is None:
+        raise ValidationException(f"ModelPackageGroup {name} does not exist.")
+    return group
+
+
+def create_group(ctx: ServiceContext, params: dict[str, Any]) -> dict[str, Any]:
+    name = params["ModelPackageGroupName"]
+    arn = ctx.arn(GROUP, name)
+    if ctx.store.get(GROUP, name) is not None:
+        # The provider's create-if-missing looks for exactly this message prefix.
+        raise ValidationException(f"Model Package Group already exists: {arn}")
+    body = {
+        "ModelPackageGroupName": name,
+        "ModelPackageGroupArn": arn,
+        "ModelPackageGroupDescription": params.get("ModelPackageGroupDescription", ""),
+        "CreationTime": now(),
+        "ModelPackageGroupStatus": "Completed",
+    }
+    ctx.store.create(GROUP, name, arn, body, runtime={"next_version": 1})
+    if params.get("Tags"):
+        ctx.store.add_tags(arn, params["Tags"])
+    return {"ModelPackageGroupArn": arn}
+
+
+def describe_group(ctx: ServiceContext, params: dict[str, Any]) -> dict[str, Any]:
+    return _group_or_error(ctx, params["ModelPackageGroupName"])
+
+
+def delete_group(ctx: ServiceContext, params: dict[str, Any]) -> dict[str, Any]:
+    group = _group_or_error(ctx, params["ModelPackageGroupName"])
+    name = group["ModelPackageGroupName"]
+    if any(p.get("ModelPackageGroupName") == name for p in ctx.store.all(PACKAGE)):
+        raise ConflictException(f"Model Package Group {name} still has model packages; delete them first.")
+    ctx.store.delete(GROUP, name)
+    return {}
+
+
+def list_groups(ctx: ServiceContext, params: dict[str, Any]) -> dict[str, Any]:
+    groups = ctx.store.all(GROUP)
+    if "NameContains" in params:
+        groups = [g for g in groups if params["NameContains"].lower() in g["ModelPackageGroupName"].lower()]
+    key = "ModelPackageGroupName" if params.get("SortBy") == "Name" else "CreationTime"
+    groups.sort(key=lambda g: g[key], reverse=params.get("SortOrder", "Ascending") == "Descending")
+    page, token = paginate(groups, params)
+    answer: dict[str, Any] = {"ModelPackageGroupSummaryList": page}
+    if token:
+        answer["NextToken"] = token
+    return answer
+
+
+def create_package(ctx: ServiceContext, params: dict[str, Any]) -> dict[str, Any]:
+    group_name = params.get("ModelPackageGroupName")
+    if not group_name:
+        raise ValidationException(
+            "ModelPackageGroupName: the local service keeps versioned model packages only; "
+            "give the group to register the version in"
+        )
+    group = _group_or_error(ctx, group_name)
+    group_name = group["ModelPackageGroupName"]
+    version = _take_version(ctx, group_name)
+    key = f"{group_name}/{version}"
+    arn = ctx.arn(PACKAGE, key)
+    at = now()
+    body = {k: v for k, v in params.items() if k not in ("Tags", "ClientToken")}
+    body.update(
+        {
+            "ModelPackageName": group_name,
+            "ModelPackageGroupName": group_name,
+            "ModelPackageVersion": version,
+            "ModelPackageArn": arn,
+            "CreationTime": at,
+            "LastModifiedTime": at,
+            "ModelPackageStatus": "Completed",
+            "ModelPackageStatusDetails": {"ValidationStatuses": [], "ImageScanStatuses": []},
+            "CertifyForMarketplace": params.get("CertifyForMarketplace", False),
+            "ModelApprovalStatus": params.get("ModelApprovalStatus", "PendingManualApproval"),
+        }
+    )
+    ctx.store.create(PACKAGE, key, arn, body)
+    if params.get("Tags"):
+        ctx.store.add_tags(arn, params["Tags"])
+    return {"ModelPackageArn": arn}
+
+
+def _take_version(ctx: ServiceContext, group_name: str) -> int:
+    taken: list[int] = []
+
+    def bump(group: dict[str, Any], runtime: dict[str, Any]) -> None:
+        taken.append(int(runtime.get("next_version", 1)))
+        runtime["next_version"] = taken[0] + 1
+
+    ctx.store.update(GROUP, group_name, bump)
+    return taken[0]
+
+
+def _package_or_error(ctx: ServiceContext, name_or_arn: str) -> dict[str, Any]:
+    key = name_or_arn.split(":model-package/", 1)[1] if ":model-package/" in name_or_arn else name_or_arn
+    body = ctx.store.get(PACKAGE, key) or _by_arn(ctx, name_or_arn)
+    if body is None:
+        raise ValidationException(f"ModelPackage {name_or_arn} does not exist.")
+    return body
+
+
+def _by_arn(ctx: ServiceContext, arn: str) -> dict[str, Any] | None:
+    # ARNs are lower-cased; fall back to a scan so any spelling of the group name resolves.
+    return next((p for p in ctx.store.all(PACKAGE) if p["ModelPackageArn"] == arn.lower()), None)
+
+
+def describe_package(ctx: ServiceContext, params: dict[str, Any]) -> dict[str, Any]:
+    return _package_or_error(ctx, params["ModelPackageName"])
+
+
+def list_packages(ctx: ServiceContext, params: dict[str, Any]) -> dict[str, Any]:
+    packages = ctx.store.all(PACKAGE)
+    if "ModelPackageGroupName" in params:
+        group = _group_or_error(ctx, params["ModelPackageGroupName"])["ModelPackageGroupName"]
+        packages = [p for p in packages if p["ModelPackageGroupName"] == group]
+    if "ModelApprovalStatus" in params:
+        packages = [p for p in packages if p["ModelApprovalStatus"] == params["ModelApprovalStatus"]]
+    if params.get("ModelPackageType") == "Unversioned":
+        packages = []
+    if "NameContains" in params:
+        packages = [p for p in packages if params["NameContains"].lower() in p["ModelPackageName"].lower()]
+    if params.get("SortBy") == "Name":
+        packages.sort(key=lambda p: (p["ModelPackageName"], p["ModelPackageVersion"]))
+    else:
+        packages.sort(key=lambda p: (p["CreationTime"], p["ModelPackageVersion"]))
+    if params.get("SortOrder", "Ascending") == "Descending":
+        packages.reverse()
+    page, token = paginate(packages, params)
+    answer: dict[str, Any] = {
+        "ModelPackageSummaryList": [{k: p[k] for k in _PACKAGE_SUMMARY if k in p} for p in page]
+    }
+    if token:
+        answer["NextToken"] = token
+    return answer
+
+
+_UPDATABLE = (
+    "ModelApprovalStatus",
+    "ApprovalDescription",
+    "CustomerMetadataProperties",
+    "InferenceSpecification",
+    "ModelCard",
+    "SourceUri",
+)
+
+
+def update_package(ctx: ServiceContext, params: dict[str, Any]) -> dict[str, Any]:
+    package = _package_or_error(ctx, params["ModelPackageArn"])
+    key = f"{package['ModelPackageGroupName']}/{package['ModelPackageVersion']}"
+    unsupported = sorted(set(params) - {"ModelPackageArn", "CustomerMetadataPropertiesToRemove", *_UPDATABLE})
+    if unsupported:
+        raise ValidationException(
+            f"UpdateModelPackage: {', '.join(unsupported)} cannot be updated by the local service"
+        )
+
+    def change(body: dict[str, Any], runtime: dict[str, Any]) -> None:
+        for field in _UPDATABLE:
+            if field == "CustomerMetadataProperties" and field in params:
+                body.setdefault(field, {}).update(params[field])
+            elif field in params:
+                body[field] = params[field]
+        for removed in params.get("CustomerMetadataPropertiesToRemove", []):
+            body.get("CustomerMetadataProperties", {}).pop(removed, None)
+        body["LastModifiedTime"] = now()
+
+    ctx.store.update(PACKAGE, key, change)
+    return {"ModelPackageArn": package["ModelPackageArn"]}
+
+
+OPERATIONS = {
+    "CreateModelPackageGroup": create_group,
+    "DescribeModelPackageGroup": describe_group,
+    "DeleteModelPackageGroup": delete_group,
+    "ListModelPackageGroups": list_groups,
+    "CreateModelPackage": create_package,
+    "DescribeModelPackage": describe_package,
+    "ListModelPackages": list_packages,
+    "UpdateModelPackage": update_package,
+}

@@ -1,0 +1,67 @@
+"""Training jobs: what the service checks before accepting one, and its first description."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from local_sagemaker.errors import ValidationException
+from local_sagemaker.images import SUPPORTED_TRAINING, XGBOOST, algorithm_for_image
+from local_sagemaker.jobs import TRAINING
+from local_sagemaker.operations.context import ServiceContext, now, reject_duplicates, require_s3_uri
+from local_sagemaker.operations.jobs import job_operations
+
+SUPPORTED_INPUT_MODES = ("File", "FastFile")
+
+
+def prepare_training(ctx: ServiceContext, body: dict[str, Any]) -> None:
+    spec = body["AlgorithmSpecification"]
+    if "AlgorithmName" in spec and "TrainingImage" not in spec:
+        raise ValidationException(
+            "AlgorithmSpecification.AlgorithmName: the local service does not run Marketplace algorithms; "
+            f"give AlgorithmSpecification.TrainingImage, one of {SUPPORTED_TRAINING}"
+        )
+    image = spec.get("TrainingImage")
+    if not image:
+        raise ValidationException("AlgorithmSpecification.TrainingImage is required")
+    if algorithm_for_image(image) is not XGBOOST:
+        raise ValidationException(
+            f"AlgorithmSpecification.TrainingImage: {image!r} is not supported by the local service; "
+            f"use {SUPPORTED_TRAINING}"
+        )
+    if spec.get("TrainingInputMode", "File") not in SUPPORTED_INPUT_MODES:
+        raise ValidationException(
+            f"AlgorithmSpecification.TrainingInputMode: {spec['TrainingInputMode']!r} is not supported by "
+            f"the local service; use one of {', '.join(SUPPORTED_INPUT_MODES)}"
+        )
+    channels = body.get("InputDataConfig", [])
+    reject_duplicates([c["ChannelName"] for c in channels], "InputDataConfig.ChannelName")
+    for channel in channels:
+        source = channel["DataSource"].get("S3DataSource")
+        if source is None:
+            raise ValidationException(
+                f"InputDataConfig channel {channel['ChannelName']!r}: only S3DataSource is supported locally"
+            )
+        if source["S3DataType"] != "S3Prefix":
+            raise ValidationException(
+                f"InputDataConfig channel {channel['ChannelName']!r}: S3DataType {source['S3DataType']!r} "
+                "is not supported by the local service; use S3Prefix"
+            )
+        require_s3_uri(source["S3Uri"], f"InputDataConfig channel {channel['ChannelName']!r} S3Uri")
+    require_s3_uri(body["OutputDataConfig"]["S3OutputPath"], "OutputDataConfig.S3OutputPath")
+    body.setdefault("HyperParameters", {})
+    body.setdefault("EnableNetworkIsolation", False)
+    body.setdefault("EnableInterContainerTrafficEncryption", False)
+    body.setdefault("EnableManagedSpotTraining", False)
+
+
+def initial_training() -> dict[str, Any]:
+    started = now()
+    return {
+        "SecondaryStatus": "Starting",
+        "SecondaryStatusTransitions": [
+            {"Status": "Starting", "StartTime": started, "StatusMessage": "Launching requested ML instances"}
+        ],
+    }
+
+
+OPERATIONS = job_operations(TRAINING, prepare_training, initial_training, {"SecondaryStatus": "Stopping"})

@@ -1,0 +1,62 @@
+"""Training jobs: download channels, train with the built-in algorithm, upload model.tar.gz."""
+
+from __future__ import annotations
+
+import tarfile
+from typing import Any, ClassVar
+
+from local_sagemaker.algorithms import xgboost_builtin
+from local_sagemaker.jobs import TRAINING, JobKind
+from local_sagemaker.operations.context import now
+from local_sagemaker.runners.base import JobRunner
+from local_sagemaker.s3io import download_prefix, upload_file
+
+
+class TrainingRunner(JobRunner):
+    kind: ClassVar[JobKind] = TRAINING
+
+    def execute(self) -> dict[str, Any]:
+        self.secondary("Downloading", "Downloading input data")
+        channels = {}
+        content_types = {}
+        for channel in self.job.get("InputDataConfig", []):
+            self.check_stop()
+            name = channel["ChannelName"]
+            destination = self.sandbox("opt", "ml", "input", "data", name)
+            files = download_prefix(self.s3, channel["DataSource"]["S3DataSource"]["S3Uri"], destination)
+            self.log.write(f"Downloaded {len(files)} file(s) for channel {name}")
+            channels[name] = destination
+            content_types[name] = channel.get("ContentType", "text/csv")
+
+        self.secondary("Training", "Training image download completed. Training in progress.")
+        model_dir = self.sandbox("opt", "ml", "model")
+        result = xgboost_builtin.train(
+            channels,
+            self.job.get("HyperParameters", {}),
+            model_dir,
+            self.log.write,
+            content_types=content_types,
+            should_stop=self.should_stop,
+        )
+        # A stop between rounds still leaves a usable model, which SageMaker's algorithms save too.
+        self.secondary("Uploading", "Uploading generated training model")
+        artifact_uri = self._upload_model(model_dir)
+        at = now()
+        return {
+            "ModelArtifacts": {"S3ModelArtifacts": artifact_uri},
+            "FinalMetricDataList": [
+                {"MetricName": name, "Value": value, "Timestamp": at}
+                for name, value in result.final_metrics.items()
+            ],
+        }
+
+    def _upload_model(self, model_dir: Any) -> str:
+        archive = self.workdir / "model.tar.gz"
+        with tarfile.open(archive, "w:gz") as tar:
+            for path in sorted(model_dir.iterdir()):
+                tar.add(path, arcname=path.name)
+        output_path = self.job["OutputDataConfig"]["S3OutputPath"].rstrip("/")
+        uri = f"{output_path}/{self.name}/output/model.tar.gz"
+        upload_file(self.s3, archive, uri)
+        self.log.write(f"Uploaded model artifacts to {uri}")
+        return uri

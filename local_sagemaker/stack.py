@@ -1,0 +1,281 @@
+"""The local stack: moto (S3, CloudWatch Logs, IAM, STS) and the SageMaker service, in the background.
+
+`python -m local_sagemaker.stack up|down|status|env` — `up` waits until both answer and writes an env
+file whose exports point the aws CLI, boto3 and Airflow's `aws_default` connection at them."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from local_sagemaker.__main__ import port_free
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    base_dir: Path
+    host: str = "127.0.0.1"
+    s3_port: int = 5055
+    sagemaker_port: int = 7070
+    region: str = "us-east-1"
+    access_key_id: str = "testing"
+    secret_access_key: str = "testing"
+    bucket: str = "sagemaker-retraining-local"
+    poll_seconds: int = 2
+
+    @classmethod
+    def from_env(cls, base_dir: Path) -> StackConfig:
+        return cls(
+            base_dir=base_dir,
+            s3_port=int(os.environ.get("LOCAL_S3_PORT", "5055")),
+            sagemaker_port=int(os.environ.get("LOCAL_SAGEMAKER_PORT", "7070")),
+            bucket=os.environ.get("RETRAINING_BUCKET", "sagemaker-retraining-local"),
+        )
+
+    @property
+    def s3_url(self) -> str:
+        return f"http://{self.host}:{self.s3_port}"
+
+    @property
+    def sagemaker_url(self) -> str:
+        return f"http://{self.host}:{self.sagemaker_port}"
+
+    def pid_file(self, service: str) -> Path:
+        return self.base_dir / "pids" / f"{service}.pid"
+
+    def log_file(self, service: str) -> Path:
+        return self.base_dir / "logs" / f"{service}.log"
+
+    @property
+    def env_file(self) -> Path:
+        return self.base_dir / "env"
+
+
+def connection_uri_json(cfg: StackConfig) -> str:
+    """The `aws_default` connection as JSON: every AWS service the DAGs touch, pointed at the stack."""
+    endpoints = {"endpoint_url": cfg.s3_url}
+    return json.dumps(
+        {
+            "conn_type": "aws",
+            "login": cfg.access_key_id,
+            "password": cfg.secret_access_key,
+            "extra": {
+                "region_name": cfg.region,
+                "service_config": {
+                    "sagemaker": {"endpoint_url": cfg.sagemaker_url},
+                    "s3": endpoints,
+                    "logs": endpoints,
+                    "iam": endpoints,
+                    "sts": endpoints,
+                },
+                # Local servers can be briefly busy; the standard retry mode rides over it.
+                "config_kwargs": {"retries": {"mode": "standard", "max_attempts": 10}},
+            },
+        }
+    )
+
+
+def stack_env(cfg: StackConfig) -> dict[str, str]:
+    return {
+        "AWS_ACCESS_KEY_ID": cfg.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": cfg.secret_access_key,
+        "AWS_DEFAULT_REGION": cfg.region,
+        "AWS_ENDPOINT_URL_SAGEMAKER": cfg.sagemaker_url,
+        "AWS_ENDPOINT_URL_S3": cfg.s3_url,
+        "AWS_ENDPOINT_URL_LOGS": cfg.s3_url,
+        # botocore reads the Logs endpoint from the service id "CloudWatch Logs".
+        "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS": cfg.s3_url,
+        "AWS_ENDPOINT_URL_IAM": cfg.s3_url,
+        "AWS_ENDPOINT_URL_STS": cfg.s3_url,
+        "AIRFLOW_CONN_AWS_DEFAULT": connection_uri_json(cfg),
+        "RETRAINING_BUCKET": cfg.bucket,
+        "RETRAINING_POLL_SECONDS": str(cfg.poll_seconds),
+        "LOCAL_SAGEMAKER_URL": cfg.sagemaker_url,
+    }
+
+
+def write_env_file(cfg: StackConfig) -> Path:
+    lines = [f"export {key}='{value}'" for key, value in stack_env(cfg).items()]
+    cfg.env_file.parent.mkdir(parents=True, exist_ok=True)
+    cfg.env_file.write_text(
+        "# written by `make local-up`; `source` it to talk to the local stack\n" + "\n".join(lines) + "\n"
+    )
+    return cfg.env_file
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as answer:
+            return bool(answer.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _running_pid(cfg: StackConfig, service: str) -> int | None:
+    pid_file = cfg.pid_file(service)
+    if not pid_file.exists():
+        return None
+    pid = int(pid_file.read_text())
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        pid_file.unlink()
+        return None
+    return pid
+
+
+def _start(cfg: StackConfig, service: str, command: list[str], port: int, health_url: str) -> None:
+    if _running_pid(cfg, service) and _healthy(health_url):
+        return
+    if not port_free(cfg.host, port):
+        raise SystemExit(
+            f"local stack: port {port} on {cfg.host} is in use by another program, so {service} cannot start. "
+            f"Free it, or choose another port: LOCAL_S3_PORT / LOCAL_SAGEMAKER_PORT (e.g. make local-up LOCAL_SAGEMAKER_PORT=7171)."
+        )
+    cfg.log_file(service).parent.mkdir(parents=True, exist_ok=True)
+    cfg.pid_file(service).parent.mkdir(parents=True, exist_ok=True)
+    with cfg.log_file(service).open("ab") as log:
+        proc = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+        )
+    cfg.pid_file(service).write_text(str(proc.pid))
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if _healthy(health_url):
+            return
+        if proc.poll() is not None:
+            raise SystemExit(f"local stack: {service} exited at start-up; see {cfg.log_file(service)}")
+        time.sleep(0.2)
+    raise SystemExit(f"local stack: {service} did not become healthy in 60 s; see {cfg.log_file(service)}")
+
+
+def _ensure_bucket(cfg: StackConfig) -> None:
+    import boto3
+
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=cfg.s3_url,
+        region_name=cfg.region,
+        aws_access_key_id=cfg.access_key_id,
+        aws_secret_access_key=cfg.secret_access_key,
+    )
+    existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+    if cfg.bucket not in existing:
+        s3.create_bucket(Bucket=cfg.bucket)
+
+
+def up(cfg: StackConfig) -> Path:
+    bin_dir = Path(sys.executable).parent
+    _start(
+        cfg,
+        "moto",
+        [str(bin_dir / "moto_server"), "-H", cfg.host, "-p", str(cfg.s3_port)],
+        cfg.s3_port,
+        f"{cfg.s3_url}/moto-api/",
+    )
+    _start(
+        cfg,
+        "sagemaker",
+        [
+            sys.executable,
+            "-m",
+            "local_sagemaker",
+            "serve",
+            "--host",
+            cfg.host,
+            "--port",
+            str(cfg.sagemaker_port),
+            "--state-dir",
+            str(cfg.base_dir / "sagemaker"),
+            "--region",
+            cfg.region,
+            "--access-key-id",
+            cfg.access_key_id,
+            "--secret-access-key",
+            cfg.secret_access_key,
+            "--s3-endpoint-url",
+            cfg.s3_url,
+        ],
+        cfg.sagemaker_port,
+        f"{cfg.sagemaker_url}/health",
+    )
+    _ensure_bucket(cfg)
+    return write_env_file(cfg)
+
+
+def _exited(pid: int) -> bool:
+    try:
+        # When this process started the service (tests do), reap it: a zombie still answers kill(pid, 0).
+        if os.waitpid(pid, os.WNOHANG)[0] == pid:
+            return True
+    except ChildProcessError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def stop_service(cfg: StackConfig, service: str, sig: signal.Signals = signal.SIGTERM) -> None:
+    pid = _running_pid(cfg, service)
+    if pid is None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, sig)
+    deadline = time.monotonic() + 15
+    while not _exited(pid):
+        if time.monotonic() > deadline:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)
+            deadline = math.inf
+        time.sleep(0.05)
+    cfg.pid_file(service).unlink(missing_ok=True)
+
+
+def down(cfg: StackConfig) -> None:
+    for service in ("sagemaker", "moto"):
+        stop_service(cfg, service)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m local_sagemaker.stack", description=__doc__)
+    parser.add_argument("command", choices=["up", "down", "status", "env"])
+    parser.add_argument(
+        "--base-dir", default=str(REPO_ROOT / ".local"), help="where pids, logs, state and env live"
+    )
+    args = parser.parse_args(argv)
+    cfg = StackConfig.from_env(Path(args.base_dir).resolve())
+    if args.command == "up":
+        env_file = up(cfg)
+        print(f"local stack up: SageMaker {cfg.sagemaker_url}, S3/Logs {cfg.s3_url}, bucket {cfg.bucket}")
+        print(f"run `source {env_file}` to point the aws CLI, boto3 and Airflow at it")
+    elif args.command == "down":
+        down(cfg)
+        print("local stack stopped")
+    elif args.command == "status":
+        for service, url in (
+            ("moto", f"{cfg.s3_url}/moto-api/"),
+            ("sagemaker", f"{cfg.sagemaker_url}/health"),
+        ):
+            print(f"{service}: {'up' if _healthy(url) else 'down'} ({url})")
+    else:
+        print(cfg.env_file.read_text() if cfg.env_file.exists() else write_env_file(cfg).read_text())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

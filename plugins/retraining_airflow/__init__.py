@@ -1,0 +1,1 @@
+"""Airflow-side pieces of the retraining package: idempotent SageMaker operators, links, plugin pages."""

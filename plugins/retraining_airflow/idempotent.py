@@ -1,0 +1,133 @@
+"""Provider SageMaker operators that never start a duplicate job when a task is retried or re-run.
+
+The provider's default (`action_if_job_exists="timestamp"`) starts a second, timestamp-suffixed job when a
+retried task finds its name taken. These subclasses look the deterministic name up first: they attach to
+a running job, reuse a completed one, and only start a new attempt (`<name>-a2`, recorded in the log and
+in XCom) when the earlier one failed or was stopped. The job name actually used is pushed to XCom under
+`job_name`, which is what the sensors watch."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from airflow.providers.amazon.aws.operators.sagemaker import (
+    SageMakerProcessingOperator,
+    SageMakerTrainingOperator,
+    SageMakerTransformOperator,
+    SageMakerTuningOperator,
+    serialize,
+)
+from botocore.exceptions import ClientError
+
+from retraining.idempotency import RUNNING_STATES, resolve_attempt
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+JOB_NAME_XCOM_KEY = "job_name"
+
+
+class IdempotentJobMixin:
+    """Shared look-up-then-create logic; each operator below only declares its job kind."""
+
+    job_noun: ClassVar[str]  # as in DescribeTrainingJob / TrainingJobName / TrainingJobStatus
+    result_key: ClassVar[str]  # the key the provider operator returns the description under
+    max_name_length: ClassVar[int] = 63
+
+    config: dict[str, Any]
+    log: Any
+    _started_job: str | None = None
+
+    def job_config(self) -> dict[str, Any]:
+        return self.config
+
+    @property
+    def _name_field(self) -> str:
+        return f"{self.job_noun}Name"
+
+    def _client_call(self, verb: str, name: str) -> dict[str, Any]:
+        # DescribeTrainingJob -> describe_training_job(TrainingJobName=...), and likewise for every kind.
+        method = verb + "".join(f"_{c.lower()}" if c.isupper() else c for c in self.job_noun)
+        conn = self.hook.conn  # type: ignore[attr-defined]  # provided by the operator class
+        return dict(getattr(conn, method)(**{self._name_field: name}))
+
+    def _describe(self, name: str) -> dict[str, Any]:
+        return self._client_call("describe", name)
+
+    def _status(self, name: str) -> str | None:
+        try:
+            description = self._describe(name)
+        except ClientError as error:
+            if error.response["Error"]["Code"] in ("ValidationException", "ResourceNotFound"):
+                return None  # how SageMaker says "no such job"
+            raise
+        return str(description[f"{self.job_noun}Status"])
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        config = self.job_config()
+        resolution = resolve_attempt(config[self._name_field], self._status, self.max_name_length)
+        context["ti"].xcom_push(key=JOB_NAME_XCOM_KEY, value=resolution.name)
+        for name, status in resolution.earlier_attempts:
+            self.log.warning(
+                "Earlier attempt %s ended %s; it is kept for its logs and history.", name, status
+            )
+        if resolution.action != "create":
+            verb = "Re-attaching to running" if resolution.action == "attach" else "Reusing completed"
+            self.log.info("%s %s %s instead of starting a duplicate.", verb, self.job_noun, resolution.name)
+            return self.existing_result(resolution.name)
+        config[self._name_field] = resolution.name
+        self._started_job = resolution.name
+        return super().execute(context)  # type: ignore[misc]
+
+    def existing_result(self, name: str) -> dict[str, Any]:
+        return {self.result_key: serialize(self._describe(name))}
+
+    def on_kill(self) -> None:
+        """A killed task stops the job it started, so nothing keeps running unattended."""
+        if self._started_job and self._status(self._started_job) in RUNNING_STATES:
+            self._client_call("stop", self._started_job)
+            self.log.info("Stopped %s %s because the task was killed.", self.job_noun, self._started_job)
+
+
+def _fail_on_taken_name(kwargs: dict[str, Any]) -> dict[str, Any]:
+    # If another process creates the name between our look-up and create, fail rather than duplicate.
+    kwargs.setdefault("action_if_job_exists", "fail")
+    return kwargs
+
+
+class IdempotentProcessingOperator(IdempotentJobMixin, SageMakerProcessingOperator):
+    job_noun = "ProcessingJob"
+    result_key = "Processing"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**_fail_on_taken_name(kwargs))
+
+
+class IdempotentTrainingOperator(IdempotentJobMixin, SageMakerTrainingOperator):
+    job_noun = "TrainingJob"
+    result_key = "Training"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**_fail_on_taken_name(kwargs))
+
+
+class IdempotentTuningOperator(IdempotentJobMixin, SageMakerTuningOperator):
+    job_noun = "HyperParameterTuningJob"
+    result_key = "Tuning"
+    max_name_length = 32
+
+
+class IdempotentTransformOperator(IdempotentJobMixin, SageMakerTransformOperator):
+    job_noun = "TransformJob"
+    result_key = "Transform"
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("action_if_model_exists", "fail")
+        super().__init__(**_fail_on_taken_name(kwargs))
+
+    def job_config(self) -> dict[str, Any]:
+        transform: dict[str, Any] = self.config.get("Transform", self.config)
+        return transform
+
+    def existing_result(self, name: str) -> dict[str, Any]:
+        return dict(self.serialize_result(name))

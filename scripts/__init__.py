@@ -1,0 +1,1 @@
+"""Developer entry points: the demo and helpers to run DAGs in-process."""

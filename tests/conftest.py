@@ -1,0 +1,84 @@
+"""Shared fixtures: an isolated Airflow home, and a local stack of our own on free ports."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+TEST_STATE = REPO_ROOT / ".local" / "test"
+
+# Airflow reads its configuration once, at first import: fix it before any test imports airflow.
+os.environ["AIRFLOW_HOME"] = str(TEST_STATE / "airflow")
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(REPO_ROOT / "dags")
+os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(REPO_ROOT / "plugins")
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ.setdefault("AIRFLOW__LOGGING__LOGGING_LEVEL", "WARNING")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def local_stack() -> Iterator[Any]:
+    """moto + the SageMaker service for this test session, torn down at the end."""
+    from local_sagemaker.stack import StackConfig, down, stack_env, up
+
+    cfg = StackConfig(
+        base_dir=TEST_STATE / "stack", s3_port=free_port(), sagemaker_port=free_port(), poll_seconds=1
+    )
+    down(cfg)
+    up(cfg)
+    saved = dict(os.environ)
+    os.environ.update(stack_env(cfg))
+    try:
+        yield cfg
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        down(cfg)
+
+
+@pytest.fixture(scope="session")
+def sagemaker(local_stack: Any) -> Any:
+    import boto3
+
+    return boto3.client("sagemaker", endpoint_url=local_stack.sagemaker_url, region_name=local_stack.region)
+
+
+@pytest.fixture(scope="session")
+def s3(local_stack: Any) -> Any:
+    import boto3
+
+    return boto3.client("s3", endpoint_url=local_stack.s3_url, region_name=local_stack.region)
+
+
+@pytest.fixture(scope="session")
+def logs(local_stack: Any) -> Any:
+    import boto3
+
+    return boto3.client("logs", endpoint_url=local_stack.s3_url, region_name=local_stack.region)
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> Path:
+    """A migrated SQLite metadata database in the test Airflow home."""
+    home = Path(os.environ["AIRFLOW_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [str(Path(sys.executable).parent / "airflow"), "db", "migrate"],
+        check=True,
+        capture_output=True,
+        env=dict(os.environ),
+    )
+    return home / "airflow.db"
