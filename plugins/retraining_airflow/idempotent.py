@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.providers.amazon.aws.operators.sagemaker import (
+    SageMakerModelOperator,
     SageMakerProcessingOperator,
     SageMakerTrainingOperator,
     SageMakerTransformOperator,
@@ -131,3 +132,27 @@ class IdempotentTransformOperator(IdempotentJobMixin, SageMakerTransformOperator
 
     def existing_result(self, name: str) -> dict[str, Any]:
         return dict(self.serialize_result(name))
+
+
+class IdempotentModelOperator(SageMakerModelOperator):
+    """CreateModel that reuses a model of the same name when it points at the same artifact and image."""
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        name = self.config["ModelName"]
+        try:
+            existing = self.hook.describe_model(name)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ValidationException":
+                raise
+            return dict(super().execute(context))
+        wanted, found = self.config.get("PrimaryContainer", {}), existing.get("PrimaryContainer", {})
+        if (wanted.get("Image"), wanted.get("ModelDataUrl")) != (
+            found.get("Image"),
+            found.get("ModelDataUrl"),
+        ):
+            raise ValueError(
+                f"model {name} already exists for {found.get('ModelDataUrl')} ({found.get('Image')}), not for "
+                f"{wanted.get('ModelDataUrl')}; delete it or use another model name"
+            )
+        self.log.info("Reusing model %s created by an earlier try for the same artifact.", name)
+        return {"Model": serialize(existing)}

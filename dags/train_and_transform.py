@@ -1,0 +1,244 @@
+"""
+### Train a model and batch-transform a test set (SageMaker)
+
+The AWS "train a machine learning model" sample, on Airflow: a processing job seeds the bucket with
+train / validation / test data, SageMaker's built-in XGBoost trains (`reg:logistic`, rmse), a model is
+created from the job's artifact, a batch transform scores the test set, and the last task evaluates the
+transform output against the held-out labels.
+
+Every long job is an operator with `wait_for_completion=False` followed by its sensor in reschedule mode,
+so no worker slot is held while SageMaker works. Job names derive from the run, and a retried task
+re-attaches to its own job instead of starting a duplicate.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from airflow.providers.amazon.aws.sensors.sagemaker import (
+    SageMakerProcessingSensor,
+    SageMakerTrainingSensor,
+    SageMakerTransformSensor,
+)
+from airflow.sdk import Param, XComArg, chain, dag, task
+
+from retraining.dag_defaults import (
+    AWS_CONN_ID,
+    DEFAULT_ARGS,
+    DEFAULT_BUCKET,
+    DEFAULT_ROLE_ARN,
+    SENSOR_ARGS,
+    job_name_of,
+)
+from retraining_airflow.idempotent import (
+    IdempotentModelOperator,
+    IdempotentProcessingOperator,
+    IdempotentTrainingOperator,
+    IdempotentTransformOperator,
+)
+
+INSTANCE_TYPES = [
+    "ml.m5.large",
+    "ml.m5.xlarge",
+    "ml.m5.2xlarge",
+    "ml.c5.xlarge",
+    "ml.c5.2xlarge",
+    "ml.m4.xlarge",
+]
+
+
+@dag(
+    dag_id="train_and_transform",
+    schedule=None,
+    start_date=datetime(2026, 1, 1),
+    catchup=False,
+    tags=["sagemaker", "xgboost", "training"],
+    default_args=DEFAULT_ARGS,
+    doc_md=__doc__,
+    params={
+        "bucket": Param(
+            DEFAULT_BUCKET,
+            type="string",
+            title="S3 bucket",
+            description="Bucket for data, models and outputs (name only, no s3://).",
+            minLength=3,
+            maxLength=63,
+            pattern="^[a-z0-9][a-z0-9.-]*[a-z0-9]$",
+        ),
+        "role_arn": Param(
+            DEFAULT_ROLE_ARN,
+            type="string",
+            title="SageMaker execution role",
+            description="IAM role ARN the jobs run as.",
+            pattern="^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$",
+        ),
+        "training_instance_type": Param(
+            "ml.m5.xlarge", type="string", enum=INSTANCE_TYPES, title="Training instance type"
+        ),
+        "transform_instance_type": Param(
+            "ml.m5.xlarge", type="string", enum=INSTANCE_TYPES, title="Transform instance type"
+        ),
+        "objective": Param(
+            "reg:logistic",
+            type="string",
+            enum=["reg:logistic", "reg:squarederror", "binary:logistic"],
+            title="XGBoost objective",
+        ),
+        "eval_metric": Param(
+            "rmse", type="string", enum=["rmse", "mae", "logloss", "auc"], title="Evaluation metric"
+        ),
+        "num_round": Param(5, type="integer", minimum=1, maximum=2000, title="Boosting rounds"),
+        "max_depth": Param(5, type="integer", minimum=0, maximum=20, title="Maximum tree depth"),
+        "eta": Param(0.2, type="number", minimum=0.001, maximum=1, title="Learning rate (eta)"),
+        "rows": Param(20000, type="integer", minimum=100, maximum=5_000_000, title="Rows of seed data"),
+        "data_seed": Param(42, type="integer", minimum=0, title="Random seed of the seed data"),
+    },
+)
+def train_and_transform() -> None:
+    @task
+    def plan(**context: Any) -> dict[str, Any]:
+        """Validate the run's parameters and build every request, before any job starts."""
+        from airflow.exceptions import AirflowFailException
+        from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
+
+        from retraining.builders import plan_train_and_transform
+        from retraining.images import sklearn_processing_image_uri, xgboost_image_uri
+        from retraining.settings import parse_settings
+
+        params = context["params"]
+        region = AwsBaseHook(aws_conn_id=AWS_CONN_ID, client_type="sagemaker").conn_region_name
+        try:
+            settings = parse_settings(
+                {
+                    "bucket": params["bucket"],
+                    "role_arn": params["role_arn"],
+                    "region": region,
+                    "training_instance_type": params["training_instance_type"],
+                    "transform_instance_type": params["transform_instance_type"],
+                    "hyperparameters": {
+                        "objective": params["objective"],
+                        "eval_metric": params["eval_metric"],
+                        "num_round": str(params["num_round"]),
+                        "max_depth": str(params["max_depth"]),
+                        "eta": str(params["eta"]),
+                    },
+                    "rows": params["rows"],
+                    "data_seed": params["data_seed"],
+                }
+            )
+        except ValueError as error:
+            raise AirflowFailException(f"Invalid parameters: {error}") from None  # no retry can fix this
+        return plan_train_and_transform(
+            settings,
+            dag_id=context["dag"].dag_id,
+            run_id=context["run_id"],
+            logical_date=context.get("logical_date"),
+            xgboost_image=xgboost_image_uri(settings.region),
+            processing_image=sklearn_processing_image_uri(settings.region),
+        )
+
+    @task
+    def upload_seed_script(plan: dict[str, Any]) -> str:
+        """Put the seeding script where the processing job's `code` input reads it."""
+        from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+
+        from retraining.builders import SEED_SCRIPT
+        from retraining.scripts import seed_data
+
+        target = plan["code_s3_uri"] + SEED_SCRIPT
+        bucket, key = S3Hook.parse_s3_url(target)
+        S3Hook(aws_conn_id=AWS_CONN_ID).load_file(seed_data.__file__, key, bucket_name=bucket, replace=True)
+        return target
+
+    @task
+    def model_and_transform(plan: dict[str, Any], training_job: str) -> dict[str, Any]:
+        """The model is named after the training job that produced it, and the transform uses that model."""
+        from airflow.providers.amazon.aws.hooks.sagemaker import SageMakerHook
+
+        from retraining.builders import model_request
+        from retraining.naming import model_name
+
+        artifact = SageMakerHook(aws_conn_id=AWS_CONN_ID).describe_training_job(training_job)[
+            "ModelArtifacts"
+        ]
+        model = model_name(training_job)
+        transform = {**plan["transform_request"], "ModelName": model}
+        return {
+            "model": model_request(
+                model=model,
+                image_uri=plan["xgboost_image"],
+                model_data_url=artifact["S3ModelArtifacts"],
+                role_arn=plan["role_arn"],
+            ),
+            "transform": transform,
+        }
+
+    @task
+    def evaluate(plan: dict[str, Any]) -> dict[str, Any]:
+        """Score the transform output against the held-out labels."""
+        from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+
+        from retraining.evaluation import parse_numbers, regression_metrics
+
+        s3 = S3Hook(aws_conn_id=AWS_CONN_ID)
+        predictions = parse_numbers(
+            s3.read_key(*reversed(S3Hook.parse_s3_url(plan["transform_output_s3_uri"]))), "transform output"
+        )
+        labels = parse_numbers(
+            s3.read_key(*reversed(S3Hook.parse_s3_url(plan["test_labels_s3_uri"]))), "test labels"
+        )
+        metrics = regression_metrics(predictions, labels)
+        print(f"test rmse of the transform output: {metrics['rmse']:.5f} over {metrics['n']} rows")
+        return {**metrics, "transform_output_s3_uri": plan["transform_output_s3_uri"]}
+
+    # TaskFlow calls return XComArgs that resolve to the annotated values at run time.
+    planned: Any = plan()
+    seed_data = IdempotentProcessingOperator(
+        task_id="seed_data",
+        config=planned["seed_request"],
+        wait_for_completion=False,
+        print_log=False,
+        aws_conn_id=AWS_CONN_ID,
+    )
+    await_seed_data = SageMakerProcessingSensor(
+        task_id="await_seed_data", job_name=job_name_of("seed_data"), **SENSOR_ARGS
+    )
+    train = IdempotentTrainingOperator(
+        task_id="train",
+        config=planned["training_request"],
+        wait_for_completion=False,
+        print_log=False,
+        aws_conn_id=AWS_CONN_ID,
+    )
+    await_training = SageMakerTrainingSensor(
+        task_id="await_training", job_name=job_name_of("train"), **SENSOR_ARGS
+    )
+    training_job: Any = XComArg(train, key="job_name")
+    configs: Any = model_and_transform(planned, training_job)
+    create_model = IdempotentModelOperator(
+        task_id="create_model", config=configs["model"], aws_conn_id=AWS_CONN_ID
+    )
+    transform = IdempotentTransformOperator(
+        task_id="transform", config=configs["transform"], wait_for_completion=False, aws_conn_id=AWS_CONN_ID
+    )
+    await_transform = SageMakerTransformSensor(
+        task_id="await_transform", job_name=job_name_of("transform"), **SENSOR_ARGS
+    )
+
+    chain(
+        planned,
+        upload_seed_script(planned),
+        seed_data,
+        await_seed_data,
+        train,
+        await_training,
+        configs,
+        create_model,
+        transform,
+        await_transform,
+        evaluate(planned),
+    )
+
+
+train_and_transform()
