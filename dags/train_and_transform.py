@@ -99,8 +99,8 @@ def train_and_transform() -> None:
     @task
     def plan(**context: Any) -> dict[str, Any]:
         """Validate the run's parameters and build every request, before any job starts."""
-        from airflow.exceptions import AirflowFailException
         from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
+        from airflow.sdk.exceptions import AirflowFailException
 
         from retraining.builders import plan_train_and_transform
         from retraining.images import sklearn_processing_image_uri, xgboost_image_uri

@@ -8,9 +8,8 @@ import json
 import math
 import os
 import re
-import shutil
+import sys
 import tarfile
-import tempfile
 import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -608,43 +607,25 @@ def _xgboost_reason(error: Exception) -> str:
     return " ".join(text.split())
 
 
-@contextlib.contextmanager
-def _libsvm_source(files: Sequence[Path]) -> Iterator[Path]:
-    """One file xgboost's URI loader can read: a channel's files joined, and no '?' or '#' in the path."""
-    if len(files) == 1 and not any(mark in str(files[0]) for mark in "?#"):
-        yield files[0]
-        return
-    with tempfile.TemporaryDirectory(prefix="libsvm-") as scratch:
-        joined = Path(scratch) / "data.libsvm"
-        with joined.open("wb") as out:
-            for path in files:
-                with path.open("rb") as part:
-                    shutil.copyfileobj(part, out)
-                if path.stat().st_size and not _ends_with_newline(path):
-                    out.write(b"\n")
-        yield joined
-
-
-def _ends_with_newline(path: Path) -> bool:
-    with path.open("rb") as stream:
-        stream.seek(-1, os.SEEK_END)
-        return stream.read(1) == b"\n"
-
-
-def _libsvm_dmatrix(where: str, files: Sequence[Path]) -> xgboost.DMatrix:
+def _libsvm_dmatrix(where: str, files: Sequence[Path], features: int | None = None) -> xgboost.DMatrix:
+    # scikit-learn's reader: xgboost 3.1 deprecated loading text files through DMatrix URIs.
+    import scipy.sparse
     import xgboost
+    from sklearn.datasets import load_svmlight_files
 
     files = [path for path in files if path.stat().st_size]
     if not files:
         raise AlgorithmError(f"{where} has no data")
-    with _libsvm_source(files) as source:
-        try:
-            return xgboost.DMatrix(f"{source}?format=libsvm")
-        except xgboost.core.XGBoostError as error:
-            names = ", ".join(path.name for path in files)
-            raise AlgorithmError(
-                f"{where}: {names} could not be read as libsvm ({_xgboost_reason(error) or 'malformed line'})"
-            ) from None
+    try:
+        # Indices are column numbers as written, as xgboost's own libsvm parser takes them.
+        loaded = load_svmlight_files(
+            [str(path) for path in files], zero_based=True, dtype=np.float32, n_features=features
+        )
+    except ValueError as error:
+        names = ", ".join(path.name for path in files)
+        raise AlgorithmError(f"{where}: {names} could not be read as libsvm ({error})") from None
+    matrix = scipy.sparse.vstack(loaded[0::2], format="csr")
+    return xgboost.DMatrix(matrix, label=np.concatenate(loaded[1::2]))
 
 
 def _load_channel(
@@ -828,19 +809,30 @@ class _LineWriter(io.TextIOBase):
         super().__init__()
         self._log = log
         self._pending = ""
+        self._passthrough = sys.stdout
+        self._busy = False
 
     def write(self, text: str) -> int:
+        if self._busy:  # `log` itself prints: let that through rather than loop
+            return self._passthrough.write(text)
         lines = (self._pending + text).split("\n")
         self._pending = lines.pop()
-        for line in lines:
-            if line.strip():
-                self._log(line.rstrip())
+        self._emit(lines)
         return len(text)
 
     def flush(self) -> None:
-        if self._pending.strip():
-            self._log(self._pending.rstrip())
-        self._pending = ""
+        if not self._busy:
+            pending, self._pending = self._pending, ""
+            self._emit([pending])
+
+    def _emit(self, lines: list[str]) -> None:
+        self._busy = True
+        try:
+            for line in lines:
+                if line.strip():
+                    self._log(line.rstrip())
+        finally:
+            self._busy = False
 
 
 @contextlib.contextmanager
@@ -855,7 +847,8 @@ def _xgboost_messages_to(log: Callable[[str], None]) -> Iterator[None]:
         file: IO[str] | None = None,
         line: str | None = None,
     ) -> None:
-        log(f"WARNING: {_xgboost_reason(Exception(str(message)))}")
+        text = _xgboost_reason(Exception(str(message)))
+        log(text if text.startswith("WARNING") else f"WARNING: {text}")
 
     writer = _LineWriter(log)
     with warnings.catch_warnings(), contextlib.redirect_stdout(writer):
@@ -916,15 +909,17 @@ def _round_callbacks(
     # xgboost asks the callbacks in order and stops asking at the first True: the log must come first.
     callbacks: list[xgboost.callback.TrainingCallback] = [RoundLog()]
     if early_stopping_rounds:
-        maximize = early_stopping_metric is not None and (
-            early_stopping_metric.partition("@")[0] in _MAXIMIZED_METRICS
+        maximize = (  # None lets xgboost judge its default metric itself
+            None
+            if early_stopping_metric is None
+            else early_stopping_metric.partition("@")[0] in _MAXIMIZED_METRICS
         )
         callbacks.append(
             xgboost.callback.EarlyStopping(
                 rounds=early_stopping_rounds,
                 metric_name=early_stopping_metric,
                 data_name=VALIDATION,
-                maximize=maximize if early_stopping_metric else None,
+                maximize=maximize,
                 save_best=keep_best,
             )
         )
@@ -965,14 +960,13 @@ def train(
     with _xgboost_messages_to(log):
         types = content_types or {}
         nthread = int(params["nthread"])
-        dtrain, form = _load_channel(
-            TRAIN, channels[TRAIN], types.get(TRAIN, "text/csv"), csv_weights, nthread
-        )
+        train_type = types.get(TRAIN, "text/csv")  # validation follows train's, as in the container
+        dtrain, form = _load_channel(TRAIN, channels[TRAIN], train_type, csv_weights, nthread)
         evals = [(dtrain, TRAIN)]
         _log_matrix(log, TRAIN, dtrain)
         if VALIDATION in channels:
             dvalid, valid_form = _load_channel(
-                VALIDATION, channels[VALIDATION], types.get(VALIDATION, "text/csv"), csv_weights, nthread
+                VALIDATION, channels[VALIDATION], types.get(VALIDATION, train_type), csv_weights, nthread
             )
             _log_matrix(log, VALIDATION, dvalid)
             if form == valid_form == _CSV and dvalid.num_col() != dtrain.num_col():
@@ -1119,12 +1113,8 @@ def predict_file(model_dir: Path, input_file: Path, output_file: Path, content_t
                 return 0
             if form == _CSV:
                 return _predict_csv(booster, input_file, out)
-            try:
-                data = _libsvm_dmatrix(f"transform input {input_file.name}", [input_file])
-                predictions = booster.predict(data)
-            except ValueError as error:  # xgboost checks the feature count in Python
-                raise AlgorithmError(f"transform input {input_file.name}: {error}") from None
-            out.write(_prediction_lines(predictions))
+            data = _libsvm_dmatrix(f"transform input {input_file.name}", [input_file], booster.num_features())
+            out.write(_prediction_lines(booster.predict(data)))
             return int(data.num_row())
     except BaseException:
         output_file.unlink(missing_ok=True)  # no half-written output for a failed transform

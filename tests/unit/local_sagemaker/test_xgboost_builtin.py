@@ -225,6 +225,20 @@ def test_libsvm_channels_train(tmp_path: Path) -> None:
     )
 
     assert result.num_boosted_rounds == 3 and set(result.final_metrics) == {"train:rmse"}
+    (tmp_path / "batch.libsvm").write_text("\n".join(lines[:10]) + "\n")
+    assert predict_file(tmp_path / "model", tmp_path / "batch.libsvm", tmp_path / "out", "text/libsvm") == 10
+    assert len((tmp_path / "out").read_text().splitlines()) == 10
+
+
+def test_xgboosts_own_output_goes_to_the_log_not_stdout(
+    channels: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, lines = run(channels, tmp_path / "model", num_round="2", verbosity="2", updater="grow_colmaker,prune")
+
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+    assert any("INFO:" in line and "tree pruning" in line for line in lines)
+    assert any(line.startswith("WARNING: You have manually specified the `updater`") for line in lines)
 
 
 def test_csv_weights_take_the_second_column(tmp_path: Path) -> None:
@@ -236,7 +250,7 @@ def test_csv_weights_take_the_second_column(tmp_path: Path) -> None:
 
     data[5, 1] = -1.0
     write_csv(tmp_path / "train", "train.csv", data)
-    with pytest.raises(AlgorithmError, match="train.csv, line 6: the weight .* is negative"):
+    with pytest.raises(AlgorithmError, match=r"train\.csv, line 6: the weight .* is negative"):
         run({"train": tmp_path / "train"}, tmp_path / "model", csv_weights="1")
 
 
@@ -342,6 +356,11 @@ def test_a_bad_hyperparameter_fails_training_before_data_is_read(tmp_path: Path)
 def test_the_train_channel_is_required(channels: dict[str, Path], tmp_path: Path) -> None:
     with pytest.raises(AlgorithmError, match="channel 'train' is required"):
         run({"validation": channels["validation"]}, tmp_path / "model")
+
+
+def test_channels_the_algorithm_does_not_read_are_refused(channels: dict[str, Path], tmp_path: Path) -> None:
+    with pytest.raises(AlgorithmError, match="Extraneous channel found: 'test'"):
+        run({**channels, "test": channels["validation"]}, tmp_path / "model")
 
 
 def test_early_stopping_needs_a_validation_channel(channels: dict[str, Path], tmp_path: Path) -> None:
