@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -13,7 +14,8 @@ from typing import Any
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-TEST_STATE = REPO_ROOT / ".local" / "test"
+# Parallel test runs can each use their own state folder.
+TEST_STATE = Path(os.environ.get("RETRAINING_TEST_STATE", REPO_ROOT / ".local" / "test"))
 
 # Airflow reads its configuration once, at first import: fix it before any test imports airflow.
 os.environ["AIRFLOW_HOME"] = str(TEST_STATE / "airflow")
@@ -34,10 +36,9 @@ def local_stack() -> Iterator[Any]:
     """moto + the SageMaker service for this test session, torn down at the end."""
     from local_sagemaker.stack import StackConfig, down, stack_env, up
 
-    cfg = StackConfig(
-        base_dir=TEST_STATE / "stack", s3_port=free_port(), sagemaker_port=free_port(), poll_seconds=1
-    )
-    down(cfg)
+    # One stack per test process, so parallel runs never tear down each other's services.
+    base_dir = TEST_STATE / f"stack-{os.getpid()}"
+    cfg = StackConfig(base_dir=base_dir, s3_port=free_port(), sagemaker_port=free_port(), poll_seconds=1)
     up(cfg)
     saved = dict(os.environ)
     os.environ.update(stack_env(cfg))
@@ -47,6 +48,7 @@ def local_stack() -> Iterator[Any]:
         os.environ.clear()
         os.environ.update(saved)
         down(cfg)
+        shutil.rmtree(base_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
