@@ -51,7 +51,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 typecheck: install
-	$(VENV)/bin/mypy local_sagemaker include plugins scripts $(wildcard dags)
+	$(VENV)/bin/mypy local_sagemaker include plugins scripts bench $(wildcard dags)
 
 test: lint typecheck
 	$(PY) -m pytest

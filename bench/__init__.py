@@ -1,0 +1,1 @@
+"""Benchmarks that print tables; `make bench` runs them all and writes bench/results/*.md."""
