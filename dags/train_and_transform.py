@@ -104,7 +104,7 @@ def train_and_transform() -> None:
 
         from retraining.builders import plan_train_and_transform
         from retraining.images import sklearn_processing_image_uri, xgboost_image_uri
-        from retraining.settings import parse_settings
+        from retraining.settings import TrainingRunSettings, parse_settings
 
         params = context["params"]
         region = AwsBaseHook(aws_conn_id=AWS_CONN_ID, client_type="sagemaker").conn_region_name
@@ -125,7 +125,8 @@ def train_and_transform() -> None:
                     },
                     "rows": params["rows"],
                     "data_seed": params["data_seed"],
-                }
+                },
+                TrainingRunSettings,
             )
         except ValueError as error:
             raise AirflowFailException(f"Invalid parameters: {error}") from None  # no retry can fix this

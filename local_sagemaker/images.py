@@ -27,7 +27,7 @@ _IMAGE_TABLE: tuple[tuple[re.Pattern[str], Algorithm], ...] = (
 SUPPORTED_TRAINING = (
     "SageMaker's built-in XGBoost images (.../sagemaker-xgboost:<version> or .../xgboost:latest)"
 )
-SUPPORTED_PROCESSING = "images that run python3 scripts (.../sagemaker-scikit-learn:<version>, .../sagemaker-base-python, python:<tag>)"
+SUPPORTED_PROCESSING = "images that run python3 scripts (.../sagemaker-scikit-learn:<version>, .../sagemaker-xgboost:<version>, .../sagemaker-base-python, python:<tag>)"
 
 
 def algorithm_for_image(image_uri: str) -> Algorithm | None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import sys
 import time
-from datetime import UTC, datetime
+import uuid
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from retraining.history import HISTORY_COLUMNS, history_rows, read_group
 from scripts.dag_runs import run_dag, task_result
 
 
@@ -51,6 +53,27 @@ def demo_train_and_transform() -> list[str]:
     ]
 
 
+DEMO_FIRST_NIGHT = date(2026, 3, 1)
+# Night 3's training labels are corrupted on purpose: the quality gate must reject it and keep the champion.
+DEMO_NIGHTS = [(0, 0.0), (1, 0.0), (2, 3.0), (3, 0.0)]
+
+
+def demo_nightly_retrain() -> list[list[str]]:
+    group = f"demo-{uuid.uuid4().hex[:6]}"
+    for offset, label_noise in DEMO_NIGHTS:
+        partition = DEMO_FIRST_NIGHT + timedelta(days=offset)
+        drill = " (corrupted labels: the gate should reject it)" if label_noise else ""
+        print(f"== nightly_retrain for ds={partition}{drill}", flush=True)
+        logical = datetime(partition.year, partition.month, partition.day, 3, tzinfo=UTC) + timedelta(days=1)
+        conf = {"model_package_group": group, "rows_per_day": 3000, "label_noise": label_noise}
+        result = run_dag("nightly_retrain", logical, conf)
+        expected = "failed" if label_noise else "success"
+        if result.state != expected:
+            raise SystemExit(f"nightly_retrain ds={partition} ended {result.state}: {result.task_states}")
+    print(f"model package group: {group}")
+    return history_rows(read_group(sagemaker_client(), group))
+
+
 def main() -> int:
     if "AIRFLOW_CONN_AWS_DEFAULT" not in os.environ:
         raise SystemExit("source .local/env first (make demo does it for you)")
@@ -70,6 +93,10 @@ def main() -> int:
             rows,
         )
     )
+    history = demo_nightly_retrain()
+    print()
+    print("Model history (nightly_retrain)")
+    print(table(HISTORY_COLUMNS, history))
     return 0
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from retraining.naming import job_name, model_name, run_key
-from retraining.settings import TrainingRunSettings
+from retraining.settings import AwsJobSettings, TrainingRunSettings
 
 SEED_SCRIPT = "seed_data.py"
 PROCESSING_ROOT = "/opt/ml/processing"
@@ -96,7 +96,8 @@ def seed_processing_request(
 def training_request(
     *,
     job: str,
-    settings: TrainingRunSettings,
+    settings: AwsJobSettings,
+    hyperparameters: dict[str, str],
     image_uri: str,
     train_s3_uri: str,
     validation_s3_uri: str | None,
@@ -123,7 +124,7 @@ def training_request(
                 "VolumeSizeInGB": 30,
             },
             "StoppingCondition": {"MaxRuntimeInSeconds": settings.max_runtime_seconds},
-            "HyperParameters": dict(settings.hyperparameters),
+            "HyperParameters": dict(hyperparameters),
         },
     )
 
@@ -192,6 +193,7 @@ def plan_train_and_transform(
         "training_request": training_request(
             job=training_job,
             settings=settings,
+            hyperparameters=settings.hyperparameters,
             image_uri=xgboost_image,
             train_s3_uri=f"{data}/train/",
             validation_s3_uri=f"{data}/validation/",

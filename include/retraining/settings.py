@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+SettingsT = TypeVar("SettingsT", bound="AwsJobSettings")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$")
 _IP_ADDRESS = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
 _ROLE_ARN = re.compile(r"^arn:aws[a-z\-]*:iam::\d{12}:role/[\w+=,.@\-/]+$")
@@ -23,8 +24,8 @@ def instance_types(shape: str) -> frozenset[str]:
     return frozenset(getattr(model.shape_for(shape), "enum", []))
 
 
-class TrainingRunSettings(BaseModel):
-    """Settings shared by the DAGs that seed, train and transform."""
+class AwsJobSettings(BaseModel):
+    """Where and as whom SageMaker jobs run: what every DAG's settings share."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -33,10 +34,7 @@ class TrainingRunSettings(BaseModel):
     region: str
     training_instance_type: str = "ml.m5.xlarge"
     transform_instance_type: str = "ml.m5.xlarge"
-    hyperparameters: dict[str, str]
     max_runtime_seconds: int = Field(default=3600, ge=1, le=432_000)
-    rows: int = Field(default=20_000, ge=100, le=5_000_000)
-    data_seed: int = Field(default=42, ge=0)
 
     @field_validator("bucket")
     @classmethod
@@ -77,6 +75,14 @@ class TrainingRunSettings(BaseModel):
     def _transform_instance(cls, value: str) -> str:
         return _check_instance(value, "TransformInstanceType")
 
+
+class TrainingRunSettings(AwsJobSettings):
+    """Settings of the DAGs that seed a data set, train on it and transform."""
+
+    hyperparameters: dict[str, str]
+    rows: int = Field(default=20_000, ge=100, le=5_000_000)
+    data_seed: int = Field(default=42, ge=0)
+
     @field_validator("hyperparameters")
     @classmethod
     def _hyperparameters(cls, value: dict[str, str]) -> dict[str, str]:
@@ -110,9 +116,9 @@ def validation_message(error: ValidationError) -> str:
     return "; ".join(lines)
 
 
-def parse_settings(values: dict[str, Any]) -> TrainingRunSettings:
+def parse_settings(values: dict[str, Any], model: type[SettingsT]) -> SettingsT:
     """Validate, raising ValueError with `validation_message` text."""
     try:
-        return TrainingRunSettings.model_validate(values)
+        return model.model_validate(values)
     except ValidationError as error:
         raise ValueError(validation_message(error)) from None

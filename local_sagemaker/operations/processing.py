@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from local_sagemaker.errors import ValidationException
-from local_sagemaker.images import PYTHON_PROCESSING, SUPPORTED_PROCESSING, algorithm_for_image
+from local_sagemaker.images import PYTHON_PROCESSING, SUPPORTED_PROCESSING, XGBOOST, algorithm_for_image
 from local_sagemaker.jobs import PROCESSING
 from local_sagemaker.operations.context import ServiceContext, reject_duplicates, require_s3_uri
 from local_sagemaker.operations.jobs import job_operations
@@ -22,7 +22,8 @@ def _require_processing_path(path: str, field: str) -> None:
 
 def prepare_processing(ctx: ServiceContext, body: dict[str, Any]) -> None:
     app = body["AppSpecification"]
-    if algorithm_for_image(app["ImageUri"]) is not PYTHON_PROCESSING:
+    # The XGBoost image also runs python3 scripts (SageMaker Pipelines evaluates models with it).
+    if algorithm_for_image(app["ImageUri"]) not in (PYTHON_PROCESSING, XGBOOST):
         raise ValidationException(
             f"AppSpecification.ImageUri: {app['ImageUri']!r} is not supported by the local service; use "
             f"{SUPPORTED_PROCESSING}"

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from airflow.providers.amazon.aws.operators.sagemaker import (
     SageMakerModelOperator,
     SageMakerProcessingOperator,
+    SageMakerRegisterModelVersionOperator,
     SageMakerTrainingOperator,
     SageMakerTransformOperator,
     SageMakerTuningOperator,
@@ -156,3 +157,38 @@ class IdempotentModelOperator(SageMakerModelOperator):
             )
         self.log.info("Reusing model %s created by an earlier try for the same artifact.", name)
         return {"Model": serialize(existing)}
+
+
+def registered_version_of(hook: Any, group: str, description: str) -> dict[str, Any] | None:
+    """The version summary in `group` registered with exactly this description, if any (descriptions name
+    the training job, and ListModelPackages returns them, so one paginated listing answers it)."""
+    try:
+        pages = hook.conn.get_paginator("list_model_packages").paginate(ModelPackageGroupName=group)
+        for page in pages:
+            for summary in page["ModelPackageSummaryList"]:
+                if summary.get("ModelPackageDescription") == description:
+                    return dict(summary)
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ValidationException":  # the group does not exist yet
+            raise
+    return None
+
+
+class IdempotentRegisterModelVersionOperator(SageMakerRegisterModelVersionOperator):
+    """Registers a model version once: a re-run finds the version its training job already has."""
+
+    template_fields = (*SageMakerRegisterModelVersionOperator.template_fields, "extras")
+
+    def execute(self, context: Context) -> str:
+        existing = registered_version_of(self.hook, self.package_group_name, self.package_desc)
+        if existing is None:
+            return str(super().execute(context))
+        arn = str(existing["ModelPackageArn"])
+        self.log.info("%s is already registered as %s; not registering it again.", self.package_desc, arn)
+        wanted = self.model_approval.value
+        if existing["ModelApprovalStatus"] != wanted:
+            # A re-run reached a different verdict (e.g. a changed threshold): the version's status follows it.
+            client: Any = self.hook.conn
+            client.update_model_package(ModelPackageArn=arn, ModelApprovalStatus=wanted)
+            self.log.info("Changed %s from %s to %s.", arn, existing["ModelApprovalStatus"], wanted)
+        return arn

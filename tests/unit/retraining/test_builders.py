@@ -10,7 +10,7 @@ import pytest
 
 from retraining.builders import plan_train_and_transform, training_request
 from retraining.naming import JOB_NAME, MODEL_NAME, TUNING_JOB_MAX, job_name, model_name, run_key
-from retraining.settings import parse_settings
+from retraining.settings import TrainingRunSettings, parse_settings
 
 XGB = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1"
 SKL = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3"
@@ -24,7 +24,7 @@ def settings(**overrides: object):  # type: ignore[no-untyped-def]
         "hyperparameters": {"objective": "reg:logistic", "num_round": "5"},
         **overrides,
     }
-    return parse_settings(values)
+    return parse_settings(values, TrainingRunSettings)
 
 
 def plan(run_id: str = "manual__2026-11-01T00:00:00+00:00") -> dict:  # type: ignore[type-arg]
@@ -67,6 +67,7 @@ def test_model_channel_only_when_continuing_from_an_artifact() -> None:
     common = {
         "job": "j",
         "settings": settings(),
+        "hyperparameters": {"num_round": "5"},
         "image_uri": XGB,
         "train_s3_uri": "s3://b/train/",
         "validation_s3_uri": None,

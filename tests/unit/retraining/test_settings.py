@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from retraining.settings import parse_settings
+from retraining.settings import TrainingRunSettings, parse_settings
 
 GOOD: dict[str, Any] = {
     "bucket": "my-ml-bucket",
@@ -17,7 +17,7 @@ GOOD: dict[str, Any] = {
 
 
 def test_good_settings_pass() -> None:
-    assert parse_settings(GOOD).training_instance_type == "ml.m5.xlarge"
+    assert parse_settings(GOOD, TrainingRunSettings).training_instance_type == "ml.m5.xlarge"
 
 
 @pytest.mark.parametrize(
@@ -37,7 +37,7 @@ def test_good_settings_pass() -> None:
 )
 def test_each_bad_field_is_named_with_its_value(field: str, value: Any, expected: str) -> None:
     with pytest.raises(ValueError) as caught:
-        parse_settings({**GOOD, field: value})
+        parse_settings({**GOOD, field: value}, TrainingRunSettings)
     message = str(caught.value)
     assert message.startswith(f"{field}:") and repr(value) in message and expected in message
 
@@ -49,9 +49,9 @@ def test_hyperparameters_need_a_positive_num_round_and_non_empty_values(
     hyperparameters: dict[str, str],
 ) -> None:
     with pytest.raises(ValueError, match=r"hyperparameters: .*(num_round|eta)"):
-        parse_settings({**GOOD, "hyperparameters": hyperparameters})
+        parse_settings({**GOOD, "hyperparameters": hyperparameters}, TrainingRunSettings)
 
 
 def test_unknown_setting_is_refused() -> None:
     with pytest.raises(ValueError, match="colour"):
-        parse_settings({**GOOD, "colour": "blue"})
+        parse_settings({**GOOD, "colour": "blue"}, TrainingRunSettings)
