@@ -190,7 +190,7 @@ def nightly_retrain() -> None:
         from datetime import date
 
         from retraining.champion import choose_champion
-        from retraining.nightly import decide_training_mode, night_training_request
+        from retraining.nightly import decide_training_mode, night_names, night_training_request
         from retraining_airflow.registry import approved_records
 
         records = approved_records(AWS_CONN_ID, plan["settings"]["model_package_group"])
@@ -202,11 +202,13 @@ def nightly_retrain() -> None:
             plan["settings"]["full_retrain_every_days"],
         )
         print(f"ds={plan['partition_date']}: {mode} training, because {reason}")
+        names = night_names(plan, mode, champion)
         return {
             "champion": champion,
             "mode": mode,
             "reason": reason,
-            "request": night_training_request(plan, mode, champion),
+            "names": names,
+            "request": night_training_request(plan, names, mode, champion),
         }
 
     @task
@@ -222,7 +224,9 @@ def nightly_retrain() -> None:
         ]
         return {
             "model_data_url": artifact["S3ModelArtifacts"],
-            "request": evaluation_request(plan, artifact["S3ModelArtifacts"], training["champion"]),
+            "request": evaluation_request(
+                plan, training["names"], artifact["S3ModelArtifacts"], training["champion"]
+            ),
         }
 
     @task
@@ -237,7 +241,7 @@ def nightly_retrain() -> None:
         from retraining.gate import evaluate_gate, read_evaluation
         from retraining.nightly import EVALUATION_FILE
 
-        bucket, key = S3Hook.parse_s3_url(f"{plan['evaluation_s3_uri']}/{EVALUATION_FILE}")
+        bucket, key = S3Hook.parse_s3_url(f"{training['names']['evaluation_s3_uri']}/{EVALUATION_FILE}")
         report = json.loads(S3Hook(aws_conn_id=AWS_CONN_ID).read_key(key, bucket_name=bucket))
         candidate_mse, champion_mse = read_evaluation(report)
         settings = plan["settings"]
@@ -266,26 +270,32 @@ def nightly_retrain() -> None:
         return "register_champion" if decision["passed"] else "register_rejected"
 
     @task
-    def scoring_configs(plan: dict[str, Any], decision: dict[str, Any], training_job: str) -> dict[str, Any]:
+    def scoring_configs(
+        plan: dict[str, Any], training: dict[str, Any], decision: dict[str, Any], training_job: str
+    ) -> dict[str, Any]:
         from retraining.naming import model_name
         from retraining.nightly import night_model_request, night_transform_request
 
         model = model_name(training_job)
         return {
             "model": night_model_request(plan, model, decision["model_data_url"]),
-            "transform": night_transform_request(plan, model),
+            "transform": night_transform_request(plan, training["names"], model),
         }
 
     @task(outlets=[CHAMPION_MODEL])
     def publish_champion(
-        plan: dict[str, Any], decision: dict[str, Any], version_arn: str, **context: Any
+        plan: dict[str, Any],
+        training: dict[str, Any],
+        decision: dict[str, Any],
+        version_arn: str,
+        **context: Any,
     ) -> dict[str, Any]:
         """Announce the new champion to whoever schedules on it (the Asset event carries the facts)."""
         facts = {
             "model_package_arn": version_arn,
             "model_data_url": decision["model_data_url"],
             "data_date": plan["partition_date"],
-            "scores": plan["scores_s3_uri"],
+            "scores": training["names"]["scores_s3_uri"],
             **decision["extras"]["CustomerMetadataProperties"],
         }
         context["outlet_events"][CHAMPION_MODEL].extra = facts
@@ -349,7 +359,7 @@ def nightly_retrain() -> None:
         task_id="register_rejected", model_approval=ApprovalStatus.REJECTED, **registry_args
     )
     champion_version: Any = register_champion.output
-    scoring: Any = scoring_configs(planned, decision, training_job)
+    scoring: Any = scoring_configs(planned, training, decision, training_job)
     create_model = IdempotentModelOperator(
         task_id="create_model", config=scoring["model"], aws_conn_id=AWS_CONN_ID
     )
@@ -381,7 +391,7 @@ def nightly_retrain() -> None:
         create_model,
         score,
         await_scoring,
-        publish_champion(planned, decision, champion_version),
+        publish_champion(planned, training, decision, champion_version),
     )
     chain(register_rejected, keep_champion(decision))
 

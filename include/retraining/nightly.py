@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import date
 from typing import Any, Literal
 
@@ -55,35 +57,57 @@ def decide_training_mode(
     return "incremental", f"continuing from champion version {champion['version']} ({champion['data_date']})"
 
 
+def input_digest(*inputs: Any) -> str:
+    """Six hex characters that change whenever an input that shapes a job's output changes."""
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()).hexdigest()[:6]
+
+
 def plan_night(
     settings: NightlySettings, *, dag_id: str, partition: date, xgboost_image: str, processing_image: str
 ) -> dict[str, Any]:
-    """Names, S3 layout and the requests that do not depend on the champion, for one partition date."""
+    """Names, S3 layout and the requests that do not depend on the champion, for one partition date.
+
+    Names are the date plus a digest of what shapes the job's output: re-running a date with the same
+    inputs finds the same jobs; changing an input (say, the rows per day) makes new ones."""
     ds = partition.isoformat()
-    key = partition.strftime("%Y%m%d")
     root = f"s3://{settings.bucket}/{dag_id}"
-    partition_uri = f"{root}/data/ds={ds}"
-    seed_job = job_name("nr", "data", key)
+    data_variant = input_digest(settings.rows_per_day, settings.label_noise)
+    partition_uri = f"{root}/data/ds={ds}/variant={data_variant}"
+    seed_job = job_name("nr", "data", f"{partition:%Y%m%d}-{data_variant}")
     return {
         "partition_date": ds,
         "dag_id": dag_id,
         # Top level because an XComArg can look up one key deep only.
         "model_package_group": settings.model_package_group,
+        "root_s3_uri": root,
         "code_s3_uri": f"{root}/code/",
         "partition_s3_uri": partition_uri,
         "seed_job_name": seed_job,
         "seed_request": _seed_request(
             settings, seed_job, processing_image, f"{root}/code/", partition_uri, ds
         ),
-        "training_job_name": job_name("nr", "train", key),
-        "evaluation_job_name": job_name("nr", "evaluate", key),
-        "evaluation_s3_uri": f"{root}/evaluation/ds={ds}",
-        "transform_job_name": job_name("nr", "score", key),
-        "scores_s3_uri": f"{root}/scores/ds={ds}",
         "models_s3_uri": f"{root}/models",
         "xgboost_image": xgboost_image,
         "processing_image": processing_image,
         "settings": settings.model_dump(),
+    }
+
+
+def night_names(plan: dict[str, Any], mode: TrainingMode, champion: dict[str, Any] | None) -> dict[str, str]:
+    """The night's training, evaluation and scoring names: the date plus a digest of the training inputs."""
+    settings = plan["settings"]
+    rounds = settings["extra_rounds"] if mode == "incremental" else settings["full_rounds"]
+    parent = champion["model_data_url"] if mode == "incremental" and champion else None
+    key = f"{plan['partition_date'].replace('-', '')}-" + input_digest(
+        plan["partition_s3_uri"], mode, rounds, settings["max_depth"], settings["eta"], parent
+    )
+    ds, root = plan["partition_date"], plan["root_s3_uri"]
+    return {
+        "training_job_name": job_name("nr", "train", key),
+        "evaluation_job_name": job_name("nr", "evaluate", key),
+        "evaluation_s3_uri": f"{root}/evaluation/ds={ds}/{key}",
+        "transform_job_name": job_name("nr", "score", key),
+        "scores_s3_uri": f"{root}/scores/ds={ds}/{key}",
     }
 
 
@@ -159,7 +183,7 @@ def _seed_request(
 
 
 def night_training_request(
-    plan: dict[str, Any], mode: TrainingMode, champion: dict[str, Any] | None
+    plan: dict[str, Any], names: dict[str, str], mode: TrainingMode, champion: dict[str, Any] | None
 ) -> dict[str, Any]:
     settings = NightlySettings.model_validate(plan["settings"])
     rounds = settings.extra_rounds if mode == "incremental" else settings.full_rounds
@@ -171,7 +195,7 @@ def night_training_request(
         "eta": str(settings.eta),
     }
     return training_request(
-        job=plan["training_job_name"],
+        job=names["training_job_name"],
         settings=settings,
         hyperparameters=hyperparameters,
         image_uri=plan["xgboost_image"],
@@ -183,7 +207,7 @@ def night_training_request(
 
 
 def evaluation_request(
-    plan: dict[str, Any], candidate_model_uri: str, champion: dict[str, Any] | None
+    plan: dict[str, Any], names: dict[str, str], candidate_model_uri: str, champion: dict[str, Any] | None
 ) -> dict[str, Any]:
     """A processing job (XGBoost image) scoring the candidate and the champion on the night's held-out rows."""
     settings = NightlySettings.model_validate(plan["settings"])
@@ -198,12 +222,12 @@ def evaluation_request(
         )
     return _processing_request(
         settings,
-        plan["evaluation_job_name"],
+        names["evaluation_job_name"],
         plan["xgboost_image"],
         EVALUATION_SCRIPT,
         [],
         inputs,
-        [_processing_output("evaluation", plan["evaluation_s3_uri"])],
+        [_processing_output("evaluation", names["evaluation_s3_uri"])],
     )
 
 
@@ -216,11 +240,11 @@ def night_model_request(plan: dict[str, Any], model: str, model_data_url: str) -
     )
 
 
-def night_transform_request(plan: dict[str, Any], model: str) -> dict[str, Any]:
+def night_transform_request(plan: dict[str, Any], names: dict[str, str], model: str) -> dict[str, Any]:
     return transform_request(
-        job=plan["transform_job_name"],
+        job=names["transform_job_name"],
         model=model,
         input_s3_uri=f"{plan['partition_s3_uri']}/score/",
-        output_s3_path=plan["scores_s3_uri"],
+        output_s3_path=names["scores_s3_uri"],
         instance_type=plan["settings"]["transform_instance_type"],
     )

@@ -13,6 +13,7 @@ from retraining.nightly import (
     NightlySettings,
     decide_training_mode,
     evaluation_request,
+    night_names,
     night_training_request,
     night_transform_request,
     plan_night,
@@ -184,12 +185,29 @@ def test_periodic_full_retrain_once_every_n_days() -> None:
 # --- the night's requests -------------------------------------------------------------------------
 
 
-def test_plan_names_derive_from_the_partition_only() -> None:
+def test_names_derive_from_the_date_and_the_inputs_only() -> None:
     assert night() == night()
     p = night(date(2026, 3, 2))
-    assert p["training_job_name"].startswith("nr-train-20260302")
-    assert p["partition_s3_uri"] == "s3://my-ml-bucket/nightly_retrain/data/ds=2026-03-02"
-    assert night(date(2026, 3, 3))["training_job_name"] != p["training_job_name"]
+    assert p["seed_job_name"].startswith("nr-data-20260302-")
+    assert p["partition_s3_uri"].startswith("s3://my-ml-bucket/nightly_retrain/data/ds=2026-03-02/variant=")
+    assert night(date(2026, 3, 3))["seed_job_name"] != p["seed_job_name"]
+    # Settings that do not change the data (the gate's threshold) keep the same jobs.
+    assert night(mse_threshold=0.3)["seed_job_name"] == p["seed_job_name"]
+    # Settings that do change it get jobs of their own, so a re-run never reuses stale output.
+    assert night(label_noise=3.0)["partition_s3_uri"] != p["partition_s3_uri"]
+
+
+def test_training_names_follow_the_training_inputs() -> None:
+    p = night()
+    v1, v2 = record(1, "2026-03-01"), record(2, "2026-03-01")
+    names = night_names(p, "incremental", v1)
+    assert names == night_names(p, "incremental", v1)
+    assert names["training_job_name"].startswith("nr-train-20260302-")
+    key = names["training_job_name"].removeprefix("nr-train-")
+    assert names["evaluation_job_name"].endswith(key) and names["transform_job_name"].endswith(key)
+    assert night_names(p, "incremental", v2) != names, "another champion is another training"
+    assert night_names(p, "full", v1) != names
+    assert night_names(p, "full", v1) == night_names(p, "full", v2), "a full retrain ignores the champion"
 
 
 def test_seed_request_passes_the_date_and_writes_every_partition_file() -> None:
@@ -197,40 +215,39 @@ def test_seed_request_passes_the_date_and_writes_every_partition_file() -> None:
     assert seed["AppSpecification"]["ContainerArguments"][:2] == ["--date", "2026-03-02"]
     outputs = [o["S3Output"]["S3Uri"] for o in seed["ProcessingOutputConfig"]["Outputs"]]
     assert outputs == [
-        f"s3://my-ml-bucket/nightly_retrain/data/ds=2026-03-02/{name}"
-        for name in ("train", "validation", "test", "score")
+        f"{night()['partition_s3_uri']}/{name}" for name in ("train", "validation", "test", "score")
     ]
 
 
 def test_incremental_training_adds_a_model_channel_from_the_champion() -> None:
     p = night()
     champion = record(1, "2026-03-01")
-    incremental = night_training_request(p, "incremental", champion)
+    incremental = night_training_request(p, night_names(p, "incremental", champion), "incremental", champion)
     channels = {c["ChannelName"]: c for c in incremental["InputDataConfig"]}
     assert channels["model"]["DataSource"]["S3DataSource"]["S3Uri"] == champion["model_data_url"]
     assert incremental["HyperParameters"]["num_round"] == "10"
-    full = night_training_request(p, "full", champion)
+    full = night_training_request(p, night_names(p, "full", champion), "full", champion)
     assert "model" not in {c["ChannelName"] for c in full["InputDataConfig"]}
     assert full["HyperParameters"]["num_round"] == "60"
 
 
 def test_evaluation_request_scores_the_champion_only_when_there_is_one() -> None:
     p = night()
-    alone = evaluation_request(p, "s3://b/candidate/model.tar.gz", None)
+    names = night_names(p, "full", None)
+    alone = evaluation_request(p, names, "s3://b/candidate/model.tar.gz", None)
     assert [i["InputName"] for i in alone["ProcessingInputs"]] == ["code", "candidate", "test"]
     assert "ContainerArguments" not in alone["AppSpecification"]
-    versus = evaluation_request(p, "s3://b/candidate/model.tar.gz", record(1, "2026-03-01"))
+    versus = evaluation_request(p, names, "s3://b/candidate/model.tar.gz", record(1, "2026-03-01"))
     assert [i["InputName"] for i in versus["ProcessingInputs"]][-1] == "champion"
 
 
 def test_transform_scores_the_partitions_scoring_file() -> None:
     p = night()
-    transform = night_transform_request(p, "nr-model")
-    assert (
-        transform["TransformInput"]["DataSource"]["S3DataSource"]["S3Uri"]
-        .rstrip("/")
-        .endswith("ds=2026-03-02/score")
-    )
+    names = night_names(p, "full", None)
+    transform = night_transform_request(p, names, "nr-model")
+    source = transform["TransformInput"]["DataSource"]["S3DataSource"]["S3Uri"]
+    assert source.rstrip("/") == f"{p['partition_s3_uri']}/score"
+    assert transform["TransformOutput"]["S3OutputPath"].startswith(names["scores_s3_uri"])
 
 
 def test_bad_settings_name_the_field() -> None:
