@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import errno
+import ipaddress
 import logging
+import os
 import socket
 import sys
 from pathlib import Path
@@ -22,6 +24,21 @@ def port_free(host: str, port: int) -> bool:
                 return False
             raise
     return True
+
+
+# Credentials can come from the environment so a real secret need not show in `ps`.
+ACCESS_KEY_ENV = "LOCAL_SAGEMAKER_ACCESS_KEY_ID"
+SECRET_KEY_ENV = "LOCAL_SAGEMAKER_SECRET_ACCESS_KEY"
+DEFAULT_HOST = "127.0.0.1"
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -52,6 +69,17 @@ def serve(args: argparse.Namespace) -> int:
         )
         return 1
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not is_loopback(settings.host):
+        print(
+            f"local-sagemaker: WARNING: listening on {settings.host}, reachable from other machines. Anyone "
+            "who holds the key pair can run code here (processing scripts)"
+            + (
+                f"; the key pair is still the public default 'testing': set {ACCESS_KEY_ENV}/{SECRET_KEY_ENV}"
+                if settings.secret_access_key == "testing"
+                else ""
+            ),
+            file=sys.stderr,
+        )
     app = create_app(build_context(settings))
     # Pollers keep connections open; don't let them hold up a shutdown.
     uvicorn.run(
@@ -65,24 +93,36 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="local-sagemaker", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("serve", help="run the SageMaker-compatible service in the foreground")
     run.add_argument(
-        "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)"
+        "--host", default=DEFAULT_HOST, help="address to bind (default 127.0.0.1: this machine only)"
     )
     run.add_argument("--port", type=int, default=7070)
     run.add_argument("--state-dir", default=".local/sagemaker", help="where jobs, state and sandboxes live")
     run.add_argument("--region", default="us-east-1")
-    run.add_argument("--access-key-id", default="testing")
-    run.add_argument("--secret-access-key", default="testing")
+    run.add_argument(
+        "--access-key-id",
+        default=os.environ.get(ACCESS_KEY_ENV, "testing"),
+        help=f"the only access key accepted (default: ${ACCESS_KEY_ENV}, else 'testing')",
+    )
+    run.add_argument(
+        "--secret-access-key",
+        default=os.environ.get(SECRET_KEY_ENV, "testing"),
+        help=f"its secret, to verify SigV4 signatures (default: ${SECRET_KEY_ENV}, else 'testing')",
+    )
     run.add_argument("--s3-endpoint-url", required=True, help="S3 the jobs read and write (moto or MinIO)")
     run.add_argument(
         "--logs-endpoint-url", help="CloudWatch Logs endpoint (default: the S3 endpoint, as moto serves both)"
     )
     run.set_defaults(func=serve)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     return int(args.func(args))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,28 +12,73 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from local_sagemaker.config import ServiceSettings
+from local_sagemaker.config import SETTINGS_FILE, ServiceSettings
 from local_sagemaker.operations.context import ServiceContext
-from local_sagemaker.protocol import handle, response_headers
+from local_sagemaker.protocol import (
+    IncomingRequest,
+    body_too_large,
+    error_json,
+    handle,
+    response_headers,
+)
 from local_sagemaker.store import Store
 from local_sagemaker.supervisor import Supervisor
+
+log = logging.getLogger(__name__)
 
 
 def build_context(settings: ServiceSettings) -> ServiceContext:
     settings.save()
+    # The settings file holds the secret key the workers sign their S3/Logs calls with: owner-only.
+    (settings.state_dir / SETTINGS_FILE).chmod(0o600)
     store = Store(settings.state_dir / "state.db")
     return ServiceContext(settings=settings, store=store, supervisor=Supervisor(settings, store))
 
 
+async def read_body(request: Request, limit: int) -> tuple[bytes, int]:
+    """The body if it fits in `limit`, else b"" and its size; an oversized body is drained, never held."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size <= limit:
+            chunks.append(chunk)
+        elif chunks:
+            chunks.clear()  # keep reading so the client gets our answer, but hold nothing
+    return (b"".join(chunks), size) if size <= limit else (b"", size)
+
+
 def create_app(ctx: ServiceContext) -> Starlette:
+    limit = ctx.settings.max_body_bytes
+
     async def api(request: Request) -> Response:
-        raw = await request.body()
-        headers = {k.lower(): v for k, v in request.headers.items()}
-        status, body = await run_in_threadpool(handle, ctx, headers, raw)
-        return Response(json.dumps(body), status_code=status, headers=response_headers())
+        body, size = await read_body(request, limit)
+        if size > limit:
+            error = body_too_large(size, limit)
+            return Response(
+                error_json(error.code, error.message), status_code=error.status, headers=response_headers()
+            )
+        incoming = IncomingRequest(
+            headers={k.lower(): v for k, v in request.headers.items()},
+            body=body,
+            method=request.method,
+            path=request.scope.get("raw_path", b"/").decode("latin-1") or "/",
+            query=request.scope.get("query_string", b"").decode("latin-1"),
+        )
+        status, payload = await run_in_threadpool(handle, ctx, incoming)
+        return Response(payload, status_code=status, headers=response_headers())
 
     async def health(request: Request) -> Response:
+        # Unauthenticated on purpose (load balancers, `make local-up`); it reveals nothing but liveness.
         return JSONResponse({"status": "ok", "running_jobs": ctx.supervisor.active_count()})
+
+    async def internal_failure(request: Request, exc: Exception) -> Response:
+        log.error("unhandled error serving %s %s", request.method, request.url.path, exc_info=exc)
+        return Response(
+            error_json("InternalFailure", "The local service failed on this request."),
+            status_code=500,
+            headers=response_headers(),
+        )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -43,5 +88,6 @@ def create_app(ctx: ServiceContext) -> Starlette:
 
     return Starlette(
         routes=[Route("/", api, methods=["POST"]), Route("/health", health, methods=["GET"])],
+        exception_handlers={Exception: internal_failure},
         lifespan=lifespan,
     )

@@ -59,9 +59,11 @@ class ServiceUnavailable(ServiceError):
     status = 503
 
 
+# Authentication errors as JSON-protocol services send them: an unknown key or a bad signature is a
+# 400, a request with no credentials at all a 403.
 class UnrecognizedClientException(ServiceError):
     code = "UnrecognizedClientException"
-    status = 403
+    status = 400
 
 
 class MissingAuthenticationTokenException(ServiceError):
@@ -69,9 +71,14 @@ class MissingAuthenticationTokenException(ServiceError):
     status = 403
 
 
+class IncompleteSignatureException(ServiceError):
+    code = "IncompleteSignatureException"
+    status = 400
+
+
 class InvalidSignatureException(ServiceError):
     code = "InvalidSignatureException"
-    status = 403
+    status = 400
 
 
 class RequestEntityTooLarge(ServiceError):

@@ -51,10 +51,13 @@ def download_prefix(s3: Any, uri: str, destination: Path) -> list[Path]:
             "that prefix and that the execution role may list and read them."
         )
     destination.mkdir(parents=True, exist_ok=True)
+    root = destination.resolve()
+    targets = [(key, root / _relative_key(prefix, key)) for key in keys]  # refuse before writing anything
     files = []
-    for key in keys:
-        target = destination / _relative_key(prefix, key)
+    for key, target in targets:
         target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.parent.resolve().is_relative_to(root):
+            raise DataError(f"S3 key {key!r} would be written outside the job's directory")
         s3.download_file(bucket, key, str(target))
         files.append(target)
     return files
@@ -63,8 +66,17 @@ def download_prefix(s3: Any, uri: str, destination: Path) -> list[Path]:
 def upload_directory(s3: Any, source: Path, uri: str) -> list[str]:
     """Upload every file below `source` to `uri`/<relative path>; returns the S3 URIs written."""
     bucket, prefix = split_s3_uri(uri)
+    root = source.resolve()
+    paths = sorted(p for p in source.rglob("*") if p.is_file())
+    for path in paths:
+        # A job may leave symlinks behind; never upload what one points at outside its directory.
+        if not path.resolve().is_relative_to(root):
+            raise DataError(
+                f"output file {path.relative_to(source)} is a link to {path.resolve()}, outside the job's "
+                "output directory; write the file itself there instead"
+            )
     written = []
-    for path in sorted(p for p in source.rglob("*") if p.is_file()):
+    for path in paths:
         key = "/".join(filter(None, [prefix.rstrip("/"), path.relative_to(source).as_posix()]))
         s3.upload_file(str(path), bucket, key)
         written.append(f"s3://{bucket}/{key}")

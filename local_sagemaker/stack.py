@@ -19,7 +19,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from local_sagemaker.__main__ import port_free
+from local_sagemaker.__main__ import ACCESS_KEY_ENV, SECRET_KEY_ENV, port_free
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -137,7 +137,14 @@ def _running_pid(cfg: StackConfig, service: str) -> int | None:
     return pid
 
 
-def _start(cfg: StackConfig, service: str, command: list[str], port: int, health_url: str) -> None:
+def _start(
+    cfg: StackConfig,
+    service: str,
+    command: list[str],
+    port: int,
+    health_url: str,
+    extra_env: dict[str, str] | None = None,
+) -> None:
     if _running_pid(cfg, service) and _healthy(health_url):
         return
     if not port_free(cfg.host, port):
@@ -149,7 +156,12 @@ def _start(cfg: StackConfig, service: str, command: list[str], port: int, health
     cfg.pid_file(service).parent.mkdir(parents=True, exist_ok=True)
     with cfg.log_file(service).open("ab") as log:
         proc = subprocess.Popen(
-            command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            env={**os.environ, **(extra_env or {})},
         )
     cfg.pid_file(service).write_text(str(proc.pid))
     deadline = time.monotonic() + 60
@@ -202,15 +214,13 @@ def up(cfg: StackConfig) -> Path:
             str(cfg.base_dir / "sagemaker"),
             "--region",
             cfg.region,
-            "--access-key-id",
-            cfg.access_key_id,
-            "--secret-access-key",
-            cfg.secret_access_key,
             "--s3-endpoint-url",
             cfg.s3_url,
         ],
         cfg.sagemaker_port,
         f"{cfg.sagemaker_url}/health",
+        # Through the environment, not argv, so the secret does not show in `ps`.
+        extra_env={ACCESS_KEY_ENV: cfg.access_key_id, SECRET_KEY_ENV: cfg.secret_access_key},
     )
     _ensure_bucket(cfg)
     return write_env_file(cfg)

@@ -90,17 +90,25 @@ def test_unsupported_operation_names_the_operation(sagemaker: Any) -> None:
 
 
 def raw_call(
-    url: str, target: str | None, body: bytes, access_key: str = "testing"
+    url: str,
+    target: str | None,
+    body: bytes,
+    access_key: str = "testing",
+    secret_key: str = "testing",
 ) -> tuple[int, dict[str, Any]]:
+    """POST a hand-made body, SigV4-signed by botocore's signer unless `access_key` is empty."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
     headers = {"Content-Type": "application/x-amz-json-1.1"}
     if target:
         headers["X-Amz-Target"] = target
     if access_key:
-        headers["Authorization"] = (
-            f"AWS4-HMAC-SHA256 Credential={access_key}/20261123/us-east-1/sagemaker/aws4_request, "
-            "SignedHeaders=host, Signature=00"
-        )
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+        signing = AWSRequest(method="POST", url=url + "/", data=body, headers=headers)
+        SigV4Auth(Credentials(access_key, secret_key), "sagemaker", "us-east-1").add_auth(signing)
+        headers = dict(signing.headers.items())
+    request = urllib.request.Request(url + "/", data=body, headers=headers, method="POST")
     try:
         with urllib.request.urlopen(request) as answer:
             return answer.status, json.loads(answer.read())
@@ -144,8 +152,93 @@ def test_requests_need_the_configured_access_key(local_stack: Any) -> None:
         aws_access_key_id="AKIDSOMEONEELSE",
         aws_secret_access_key="x",
     )
-    code, _ = error_of(stranger.list_training_jobs)
-    assert code == "UnrecognizedClientException"
+    with pytest.raises(ClientError) as caught:
+        stranger.list_training_jobs()
+    assert caught.value.response["Error"]["Code"] == "UnrecognizedClientException"
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+def test_the_signature_is_verified_not_just_the_key(local_stack: Any) -> None:
+    wrong_secret = boto3.client(
+        "sagemaker",
+        endpoint_url=local_stack.sagemaker_url,
+        region_name=local_stack.region,
+        aws_access_key_id=local_stack.access_key_id,
+        aws_secret_access_key="not-the-secret",
+    )
+    with pytest.raises(ClientError) as caught:
+        wrong_secret.list_training_jobs()
+    error = caught.value.response
+    assert error["Error"]["Code"] == "InvalidSignatureException"
+    assert error["Error"]["Message"].startswith("The request signature we calculated does not match")
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 400
+    # A forged signature with the right key id is refused as well.
+    status, body = raw_call(
+        local_stack.sagemaker_url, "SageMaker.ListTrainingJobs", b"{}", secret_key="guessed"
+    )
+    assert (status, body["__type"]) == (400, "InvalidSignatureException")
+
+
+def test_health_needs_no_credentials(local_stack: Any) -> None:
+    with urllib.request.urlopen(f"{local_stack.sagemaker_url}/health") as answer:
+        assert answer.status == 200 and json.loads(answer.read())["status"] == "ok"
+
+
+def test_the_aws_cli_signs_requests_the_service_accepts(local_stack: Any) -> None:
+    import os
+    import shutil
+    import subprocess
+
+    from local_sagemaker.stack import stack_env
+
+    aws = shutil.which("aws")
+    if aws is None:
+        pytest.skip("the aws CLI is not installed on this machine")
+    env = {**os.environ, **stack_env(local_stack), "AWS_CONFIG_FILE": os.devnull}
+    ok = subprocess.run(
+        [aws, "sagemaker", "list-training-jobs", "--max-results", "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert "TrainingJobSummaries" in json.loads(ok.stdout)
+    bad = subprocess.run(
+        [aws, "sagemaker", "list-training-jobs"],
+        env={**env, "AWS_SECRET_ACCESS_KEY": "not-the-secret"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert bad.returncode != 0 and "InvalidSignatureException" in bad.stderr
+
+
+def test_the_async_client_the_deferrable_triggers_use_is_accepted(local_stack: Any) -> None:
+    import asyncio
+
+    aiobotocore_session = pytest.importorskip("aiobotocore.session")
+
+    async def list_jobs() -> dict[str, Any]:
+        session = aiobotocore_session.get_session()
+        async with session.create_client(
+            "sagemaker",
+            endpoint_url=local_stack.sagemaker_url,
+            region_name=local_stack.region,
+            aws_access_key_id=local_stack.access_key_id,
+            aws_secret_access_key=local_stack.secret_access_key,
+        ) as client:
+            return dict(await client.list_training_jobs(MaxResults=1))
+
+    assert "TrainingJobSummaries" in asyncio.run(list_jobs())
+
+
+def test_the_airflow_provider_hook_is_accepted(local_stack: Any) -> None:
+    # The local_stack fixture exports AIRFLOW_CONN_AWS_DEFAULT; the provider signs through botocore.
+    from airflow.providers.amazon.aws.hooks.sagemaker import SageMakerHook
+
+    hook = SageMakerHook(aws_conn_id="aws_default")
+    assert "TrainingJobSummaries" in hook.conn.list_training_jobs(MaxResults=1)
 
 
 def test_models_create_describe_delete(sagemaker: Any) -> None:
