@@ -23,7 +23,7 @@ class JobKind:
     status_field: str
     start_field: str
     end_field: str
-    log_group: str
+    log_group: str  # "" for a kind that writes no CloudWatch log (tuning jobs)
     runner: str  # "module:Class", imported only inside the worker process
     summary_fields: tuple[str, ...]
 
@@ -101,4 +101,24 @@ PROCESSING = JobKind(
     ),
 )
 
-JOB_KINDS: dict[str, JobKind] = {k.kind: k for k in (TRAINING, TRANSFORM, PROCESSING)}
+# A tuning job has no start time of its own: CreationTime stands in, so lifecycle.finish sets its end time.
+TUNING = JobKind(
+    kind="hyper-parameter-tuning-job",
+    noun="HyperParameterTuningJob",
+    arn_resource="hyper-parameter-tuning-job",
+    status_field="HyperParameterTuningJobStatus",
+    start_field="CreationTime",
+    end_field="HyperParameterTuningEndTime",
+    log_group="",
+    runner="local_sagemaker.runners.tuning:TuningRunner",
+    summary_fields=(
+        "HyperParameterTuningJobName",
+        "HyperParameterTuningJobArn",
+        "HyperParameterTuningJobStatus",
+        "CreationTime",
+        "HyperParameterTuningEndTime",
+        "LastModifiedTime",
+    ),
+)
+
+JOB_KINDS: dict[str, JobKind] = {k.kind: k for k in (TRAINING, TRANSFORM, PROCESSING, TUNING)}

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,10 @@ class Supervisor:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="job-supervisor", daemon=True)
+        # Workers ask to die with their parent (PR_SET_PDEATHSIG), and Linux means the *thread* that
+        # forked them: spawn from this long-lived thread, never from a request thread the server may
+        # retire while the job still runs (anyio ends threads idle for 10 s).
+        self._spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="job-spawner")
 
     # lifecycle of the supervisor itself
     def start_watching(self) -> None:
@@ -72,8 +77,14 @@ class Supervisor:
     def start(self, kind: JobKind, name: str) -> None:
         workdir = job_dir(self.settings.state_dir, kind, name)
         workdir.mkdir(parents=True, exist_ok=True)
+        proc = self._spawner.submit(self._spawn, kind, name, workdir).result()
+        with self._lock:
+            self._workers[(kind.kind, name)] = proc
+        self.store.update(kind.kind, name, lambda body, runtime: runtime.update(pid=proc.pid))
+
+    def _spawn(self, kind: JobKind, name: str, workdir: Path) -> subprocess.Popen[bytes]:
         with open(workdir / "worker.log", "ab") as worker_log:
-            proc = subprocess.Popen(
+            return subprocess.Popen(
                 [
                     sys.executable,
                     "-m",
@@ -88,9 +99,6 @@ class Supervisor:
                 start_new_session=True,
                 env={**os.environ, **self.settings.aws_client_env()},
             )
-        with self._lock:
-            self._workers[(kind.kind, name)] = proc
-        self.store.update(kind.kind, name, lambda body, runtime: runtime.update(pid=proc.pid))
 
     def request_stop(self, kind: JobKind, name: str) -> None:
         with self._lock:

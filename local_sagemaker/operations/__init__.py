@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from local_sagemaker.operations import models, processing, registry, tags, training, transform
+from local_sagemaker.operations import models, processing, registry, tags, training, transform, tuning
 from local_sagemaker.operations.context import ServiceContext
 
 Handler = Callable[[ServiceContext, dict[str, Any]], dict[str, Any]]
@@ -14,6 +14,7 @@ OPERATIONS: dict[str, Handler] = {
     **training.OPERATIONS,
     **transform.OPERATIONS,
     **processing.OPERATIONS,
+    **tuning.OPERATIONS,
     **models.OPERATIONS,
     **registry.OPERATIONS,
     **tags.OPERATIONS,
