@@ -28,6 +28,8 @@ LOGIN = ("admin", "admin")  # local only: the UI binds 127.0.0.1
 class AirflowUI:
     home: Path
     port: int
+    # False: the scheduler runs only what is triggered or backfilled, never tonight's scheduled run.
+    run_schedules: bool = True
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -61,6 +63,7 @@ class AirflowUI:
             "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "10",
             "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "1",
+            "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": str(self.run_schedules),
         }
         return env
 
