@@ -10,8 +10,9 @@ export AIRFLOW_HOME ?= $(CURDIR)/$(LOCAL)/airflow
 export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
 export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
+AIRFLOW_UI_PORT ?= 8080
 
-.PHONY: install demo test lint typecheck unit local-up local-down local-status airflow-db lock bench clean
+.PHONY: install demo ui test lint typecheck unit local-up local-down local-status airflow-db lock bench clean
 
 install: $(VENV)/.installed
 
@@ -45,6 +46,10 @@ airflow-db: $(AIRFLOW_HOME)/airflow.db
 
 demo: local-up airflow-db
 	source $(LOCAL)/env && $(PY) scripts/demo.py
+
+# A real Airflow UI (api-server, scheduler, dag-processor, triggerer) on the local stack; Ctrl-C stops it.
+ui: local-up airflow-db
+	source $(LOCAL)/env && AIRFLOW_UI_PORT=$(AIRFLOW_UI_PORT) $(PY) scripts/airflow_ui.py --home $(AIRFLOW_HOME)
 
 lint: install
 	$(VENV)/bin/ruff check .

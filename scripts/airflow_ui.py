@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -138,6 +139,11 @@ class AirflowUI:
             self.process.wait()
 
 
+def port_in_use(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Run the Airflow UI against the local stack (Ctrl-C stops it)."
@@ -145,7 +151,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--home", type=Path, default=REPO_ROOT / ".local" / "airflow")
     parser.add_argument("--port", type=int, default=int(os.environ.get("AIRFLOW_UI_PORT", "8080")))
     args = parser.parse_args(argv)
+    if "AWS_ENDPOINT_URL_SAGEMAKER" not in os.environ and "AIRFLOW_CONN_AWS_DEFAULT" not in os.environ:
+        print("note: no local stack environment; the DAGs will use your AWS connection settings.")
+    if port_in_use(args.port):
+        raise SystemExit(
+            f"Port {args.port} on 127.0.0.1 is in use (another Airflow?). Stop it or pick another port: "
+            f"make ui AIRFLOW_UI_PORT=8090"
+        )
     ui = AirflowUI(home=args.home, port=args.port)
+    # A TERM (from a terminal closing or a supervisor) must also stop every component, not orphan them.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     ui.start()
     try:
         print(f"Starting Airflow (logs: {ui.log_file}) ...", flush=True)
