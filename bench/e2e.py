@@ -3,20 +3,12 @@ Airflow overhead."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
 
 from bench.report import save, table
-
-REPO = Path(__file__).resolve().parent.parent
-STATE = REPO / ".local" / "bench"
+from bench.stack import STATE, start_stack
 
 # (job kind for Describe, task that creates it, sensor that waits for it)
 JOBS = {
@@ -36,28 +28,6 @@ _DESCRIBE = {
     "training": ("describe_training_job", "TrainingJobName", "TrainingStartTime", "TrainingEndTime"),
     "transform": ("describe_transform_job", "TransformJobName", "TransformStartTime", "TransformEndTime"),
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _prepare_environment() -> Any:
-    """A stack and an Airflow home of the benchmark's own, so it never disturbs a running demo."""
-    os.environ["AIRFLOW_HOME"] = str(STATE / "airflow")
-    os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(REPO / "dags")
-    os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
-    from local_sagemaker.stack import StackConfig, stack_env, up
-
-    cfg = StackConfig(base_dir=STATE / "stack", s3_port=_free_port(), sagemaker_port=_free_port())
-    up(cfg)
-    os.environ.update(stack_env(cfg))
-    subprocess.run(
-        [str(Path(sys.executable).parent / "airflow"), "db", "migrate"], check=True, capture_output=True
-    )
-    return cfg
 
 
 def _task_times(dag_id: str, run_id: str) -> dict[str, tuple[datetime, datetime]]:
@@ -112,14 +82,9 @@ def _job_name(dag_id: str, run_id: str, task_id: str) -> str:
 
 
 def main() -> None:
-    from local_sagemaker.stack import down
-
-    shutil.rmtree(STATE, ignore_errors=True)
-    cfg = _prepare_environment()
-    try:
-        rows = [measure(dag_id) for dag_id in JOBS]
-    finally:
-        down(cfg)
+    shutil.rmtree(STATE / "e2e", ignore_errors=True)
+    start_stack("e2e", airflow=True)
+    rows = [measure(dag_id) for dag_id in JOBS]
     save(
         "e2e",
         "End-to-end DAG runs on the local stack",
