@@ -12,7 +12,7 @@ export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 AIRFLOW_UI_PORT ?= 8080
 
-.PHONY: install demo ui test lint typecheck unit local-up local-down local-status airflow-db lock bench clean
+.PHONY: install demo ui browser test lint typecheck unit local-up local-down local-status airflow-db lock bench clean
 
 install: $(VENV)/.installed
 
@@ -58,7 +58,14 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy local_sagemaker include plugins scripts bench $(wildcard dags)
 
-test: lint typecheck
+# Debian's Chromium for the browser test, where apt-get can install it; elsewhere that test is skipped.
+browser:
+	@mkdir -p $(LOCAL)
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& (apt-get update -q && apt-get install -y -q chromium) > $(LOCAL)/apt-chromium.log 2>&1; } \
+		|| echo "Chromium could not be installed (see $(LOCAL)/apt-chromium.log): the browser test will be skipped"
+
+test: lint typecheck browser
 	$(PY) -m pytest
 
 bench: install

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,7 +21,6 @@ import pytest
 from retraining.history import read_group
 from scripts.airflow_ui import AirflowUI
 from scripts.dag_runs import run_dag
-from tests.conftest import TEST_STATE, free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -32,19 +29,6 @@ NIGHTS = 3
 # Different rows per day from the other nightly test, so this backfill trains for real.
 SETTINGS = {"rows_per_day": 1500, "full_retrain_every_days": 0, "extra_rounds": 8, "full_rounds": 30}
 TERMINAL = {"success", "failed"}
-
-
-@pytest.fixture(scope="module")
-def airflow(local_stack: Any) -> Iterator[AirflowUI]:
-    home = TEST_STATE / f"airflow-ui-{os.getpid()}"
-    ui = AirflowUI(home=home, port=free_port(), run_schedules=False)
-    ui.start()
-    try:
-        ui.wait_ready(["nightly_retrain"])
-        yield ui
-    finally:
-        ui.stop()
-        shutil.rmtree(home, ignore_errors=True)
 
 
 def logical_date(partition: date) -> datetime:
@@ -88,13 +72,13 @@ def training_jobs(sagemaker: Any) -> set[str]:
 
 
 @pytest.mark.timeout(900)
-def test_backfill_matches_day_by_day_history(airflow: AirflowUI, airflow_db: Any, sagemaker: Any) -> None:
+def test_backfill_matches_day_by_day_history(airflow_ui: AirflowUI, airflow_db: Any, sagemaker: Any) -> None:
     group = f"backfill-{uuid.uuid4().hex[:8]}"
     # The scheduler runs a paused DAG's backfill runs only once the DAG is unpaused, as users do.
-    airflow_cli(airflow, "dags", "unpause", "nightly_retrain")
+    airflow_cli(airflow_ui, "dags", "unpause", "nightly_retrain")
     first, last = logical_date(FIRST_NIGHT), logical_date(FIRST_NIGHT + timedelta(days=NIGHTS - 1))
     airflow_cli(
-        airflow,
+        airflow_ui,
         "backfill",
         "create",
         "--dag-id",
@@ -110,12 +94,12 @@ def test_backfill_matches_day_by_day_history(airflow: AirflowUI, airflow_db: Any
     )
 
     deadline = time.monotonic() + 900
-    runs = backfill_runs(airflow)
+    runs = backfill_runs(airflow_ui)
     while time.monotonic() < deadline and (
         len(runs) < NIGHTS or not all(r["state"] in TERMINAL for r in runs)
     ):
         time.sleep(5)
-        runs = backfill_runs(airflow)
+        runs = backfill_runs(airflow_ui)
     assert [r["state"] for r in runs] == ["success"] * NIGHTS, runs
     assert [r["logical_date"][:10] for r in runs] == [
         (FIRST_NIGHT + timedelta(days=i + 1)).isoformat() for i in range(NIGHTS)
