@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("install", "parse", "e2e", "incremental")
+BENCHMARKS = ("install", "parse", "e2e", "incremental", "tuning")
 
 
 def main(argv: list[str]) -> int:

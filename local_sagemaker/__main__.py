@@ -44,6 +44,7 @@ def is_loopback(host: str) -> bool:
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from local_sagemaker import faults
     from local_sagemaker.app import build_context, create_app
     from local_sagemaker.config import ServiceSettings
 
@@ -58,8 +59,12 @@ def serve(args: argparse.Namespace) -> int:
             s3_endpoint_url=args.s3_endpoint_url,
             logs_endpoint_url=args.logs_endpoint_url or args.s3_endpoint_url,
         )
+        plan = faults.plan_from(args.faults, os.environ)
     except ValidationError as exc:
         print(f"local-sagemaker: invalid settings:\n{exc}", file=sys.stderr)
+        return 2
+    except faults.FaultPlanError as exc:
+        print(f"local-sagemaker: {exc}", file=sys.stderr)
         return 2
     if not port_free(settings.host, settings.port):
         print(
@@ -80,7 +85,15 @@ def serve(args: argparse.Namespace) -> int:
             ),
             file=sys.stderr,
         )
-    app = create_app(build_context(settings))
+    ctx = build_context(settings)
+    fault_book = faults.install(settings.state_dir, plan)
+    if fault_book is not None:
+        print(
+            f"local-sagemaker: FAULT INJECTION ON ({len(plan.faults) if plan else 0} rule(s)); counts at "
+            f"{settings.endpoint_url}/_faults",
+            file=sys.stderr,
+        )
+    app = create_app(ctx, faults=fault_book)
     # Pollers keep connections open; don't let them hold up a shutdown.
     uvicorn.run(
         app,
@@ -116,6 +129,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--s3-endpoint-url", required=True, help="S3 the jobs read and write (moto or MinIO)")
     run.add_argument(
         "--logs-endpoint-url", help="CloudWatch Logs endpoint (default: the S3 endpoint, as moto serves both)"
+    )
+    run.add_argument(
+        "--faults",
+        help="JSON fault plan for resilience tests (default: $LOCAL_SAGEMAKER_FAULTS; off when neither is set)",
     )
     run.set_defaults(func=serve)
     return parser

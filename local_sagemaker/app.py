@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from local_sagemaker.config import SETTINGS_FILE, ServiceSettings
+from local_sagemaker.faults import FaultBook
 from local_sagemaker.operations.context import ServiceContext
 from local_sagemaker.protocol import (
     IncomingRequest,
@@ -23,6 +24,7 @@ from local_sagemaker.protocol import (
 )
 from local_sagemaker.store import Store
 from local_sagemaker.supervisor import Supervisor
+from local_sagemaker.web import routes as web_routes
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +50,7 @@ async def read_body(request: Request, limit: int) -> tuple[bytes, int]:
     return (b"".join(chunks), size) if size <= limit else (b"", size)
 
 
-def create_app(ctx: ServiceContext) -> Starlette:
+def create_app(ctx: ServiceContext, faults: FaultBook | None = None) -> Starlette:
     limit = ctx.settings.max_body_bytes
 
     async def api(request: Request) -> Response:
@@ -65,12 +67,17 @@ def create_app(ctx: ServiceContext) -> Starlette:
             path=request.scope.get("raw_path", b"/").decode("latin-1") or "/",
             query=request.scope.get("query_string", b"").decode("latin-1"),
         )
-        status, payload = await run_in_threadpool(handle, ctx, incoming)
+        status, payload = await run_in_threadpool(handle, ctx, incoming, faults)
         return Response(payload, status_code=status, headers=response_headers())
 
     async def health(request: Request) -> Response:
         # Unauthenticated on purpose (load balancers, `make local-up`); it reveals nothing but liveness.
         return JSONResponse({"status": "ok", "running_jobs": ctx.supervisor.active_count()})
+
+    async def fault_counts(request: Request) -> Response:
+        # Only routed while a fault plan is on (tests): the plan and how often each rule fired.
+        assert faults is not None
+        return JSONResponse(await run_in_threadpool(faults.report))
 
     async def internal_failure(request: Request, exc: Exception) -> Response:
         log.error("unhandled error serving %s %s", request.method, request.url.path, exc_info=exc)
@@ -86,8 +93,12 @@ def create_app(ctx: ServiceContext) -> Starlette:
         yield
         ctx.supervisor.shutdown()
 
+    routes = [Route("/", api, methods=["POST"]), Route("/health", health, methods=["GET"])]
+    routes += web_routes(ctx)  # read-only HTML pages: GET /, /jobs/<kind>/<name>, ... (web.py)
+    if faults is not None:
+        routes.append(Route("/_faults", fault_counts, methods=["GET"]))
     return Starlette(
-        routes=[Route("/", api, methods=["POST"]), Route("/health", health, methods=["GET"])],
+        routes=routes,
         exception_handlers={Exception: internal_failure},
         lifespan=lifespan,
     )

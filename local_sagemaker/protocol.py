@@ -22,6 +22,7 @@ from local_sagemaker.errors import (
     UnknownOperationException,
     UnrecognizedClientException,
 )
+from local_sagemaker.faults import FaultBook
 from local_sagemaker.operations import OPERATIONS
 from local_sagemaker.operations.context import ServiceContext
 from local_sagemaker.validation import service_model, validate_request
@@ -238,14 +239,21 @@ def parse_body(raw: bytes, limit: int) -> Any:
     return params
 
 
-def handle(ctx: ServiceContext, request: IncomingRequest) -> tuple[int, bytes]:
-    """One request in, (HTTP status, JSON body) out; never raises."""
+def handle(
+    ctx: ServiceContext, request: IncomingRequest, faults: FaultBook | None = None
+) -> tuple[int, bytes]:
+    """One request in, (HTTP status, JSON body) out; never raises. `faults`: see local_sagemaker.faults."""
     try:
         authenticate(ctx.settings, request)
         operation = parse_operation(request.headers.get("x-amz-target"))
         params = parse_body(request.body, ctx.settings.max_body_bytes)
         validate_request(operation, params)
-        return 200, json.dumps(OPERATIONS[operation](ctx, params)).encode()
+        if faults and (injected := faults.api_fault(operation, params, after=False)):
+            raise injected
+        answer = json.dumps(OPERATIONS[operation](ctx, params)).encode()
+        if faults and (injected := faults.api_fault(operation, params, after=True)):
+            raise injected  # the call took effect; only its answer is lost
+        return 200, answer
     except ServiceError as exc:
         return exc.status, error_json(exc.code, exc.message)
     except Exception as exc:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from local_sagemaker.errors import ValidationException
 
 
@@ -38,7 +40,24 @@ def list_objects(s3: Any, uri: str) -> list[str]:
             keys.extend(obj["Key"] for obj in page.get("Contents", []) if not obj["Key"].endswith("/"))
     except s3.exceptions.NoSuchBucket as exc:
         raise DataError(f"bucket {bucket!r} of {uri} does not exist") from exc
+    except ClientError as exc:  # what the SDK's own retries could not ride over
+        raise DataError(f"Failed to download data. ListObjectsV2 failed for {uri}: {_error_of(exc)}") from exc
     return sorted(keys)
+
+
+def _error_of(exc: ClientError) -> str:
+    error = exc.response.get("Error", {})
+    return f"{error.get('Code', 'Unknown')}: {error.get('Message', str(exc))}"
+
+
+def download_object(s3: Any, bucket: str, key: str, target: Path) -> None:
+    """One object to a local file; an S3 error becomes the `ClientError:` reason SageMaker reports."""
+    try:
+        s3.download_file(bucket, key, str(target))
+    except ClientError as exc:
+        raise DataError(
+            f"Data download failed:Unable to download object s3://{bucket}/{key} ({_error_of(exc)})"
+        ) from exc
 
 
 def download_prefix(s3: Any, uri: str, destination: Path) -> list[Path]:
@@ -58,7 +77,7 @@ def download_prefix(s3: Any, uri: str, destination: Path) -> list[Path]:
         target.parent.mkdir(parents=True, exist_ok=True)
         if not target.parent.resolve().is_relative_to(root):
             raise DataError(f"S3 key {key!r} would be written outside the job's directory")
-        s3.download_file(bucket, key, str(target))
+        download_object(s3, bucket, key, target)
         files.append(target)
     return files
 

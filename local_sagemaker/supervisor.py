@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from local_sagemaker import faults
 from local_sagemaker.config import ServiceSettings
 from local_sagemaker.jobs import ACTIVE_STATES, FAILED, JOB_KINDS, STOPPED, STOPPING, TERMINAL_STATES, JobKind
 from local_sagemaker.store import Store
@@ -144,8 +145,10 @@ class Supervisor:
         if body is None or body[kind.status_field] in TERMINAL_STATES:
             return
         limit = (body.get("StoppingCondition") or {}).get("MaxRuntimeInSeconds")
-        started = body.get(kind.start_field) or body["CreationTime"]
-        if limit is None or time.time() - started <= limit:
+        limit = faults.effective_max_runtime(limit, self.store.runtime(kind.kind, name))
+        # The limit counts from the job's start, as SageMaker's does (provisioning is not run time).
+        started = body.get(kind.start_field)
+        if limit is None or started is None or time.time() - started <= limit:
             return
         if self.store.runtime(kind.kind, name).get("max_runtime_exceeded"):
             return

@@ -32,6 +32,7 @@ class AirflowUI:
     # False: the scheduler runs only what is triggered or backfilled, never tonight's scheduled run.
     run_schedules: bool = True
     process: subprocess.Popen[bytes] | None = None
+    _token: str | None = None
 
     @property
     def url(self) -> str:
@@ -108,12 +109,18 @@ class AirflowUI:
         )
 
     def token(self) -> str:
+        """A JWT for the REST API, fetched once (it lasts far longer than any run of ours)."""
+        if self._token is None:
+            self._token = self._new_token()
+        return self._token
+
+    def _new_token(self) -> str:
         request = urllib.request.Request(
             f"{self.url}/auth/token",
             data=json.dumps({"username": LOGIN[0], "password": LOGIN[1]}).encode(),
             headers={"Content-Type": "application/json"},
         )
-        with urllib.request.urlopen(request, timeout=10) as answer:
+        with urllib.request.urlopen(request, timeout=30) as answer:
             return str(json.load(answer)["access_token"])
 
     def get(self, path: str, auth: bool = True) -> Any:

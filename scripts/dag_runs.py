@@ -34,9 +34,13 @@ def load_dag(dag_id: str) -> Any:
     return dag
 
 
-def run_dag(dag_id: str, logical_date: datetime, conf: dict[str, Any] | None = None) -> DagRunResult:
+def run_dag(
+    dag_id: str, logical_date: datetime, conf: dict[str, Any] | None = None, run_after: datetime | None = None
+) -> DagRunResult:
+    """Run the DAG for `logical_date`. A manual run's id derives from `run_after` (now by default): pass the
+    same `run_after` again to re-run the same run (same run id), as clearing a finished run does."""
     dag = load_dag(dag_id)
-    run = dag.test(logical_date=logical_date, run_conf=conf or {})
+    run = dag.test(logical_date=logical_date, run_conf=conf or {}, run_after=run_after)
     states = {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
     return DagRunResult(dag_id=dag_id, run_id=run.run_id, state=str(run.state), task_states=states)
 

@@ -53,6 +53,48 @@ def demo_train_and_transform() -> list[str]:
     ]
 
 
+def demo_tune_and_transform() -> None:
+    print(
+        "== tune_and_transform: seed data -> tune (Bayesian, seed 000's ranges) -> model from the best job "
+        "-> batch transform -> evaluate",
+        flush=True,
+    )
+    started = time.monotonic()
+    result = run_dag("tune_and_transform", datetime.now(UTC).replace(microsecond=0))
+    if not result.succeeded():
+        raise SystemExit(f"tune_and_transform did not succeed: {result.task_states}")
+    best = task_result(result.dag_id, result.run_id, "best_model")
+    evaluation = task_result(result.dag_id, result.run_id, "evaluate")
+    tuning = sagemaker_client().describe_hyper_parameter_tuning_job(
+        HyperParameterTuningJobName=best["tuning_job"]
+    )
+    children = sum(tuning["TrainingJobStatusCounters"].values())
+    print()
+    print(
+        table(
+            [
+                "tuning job",
+                "best training job (= model)",
+                best["objective_metric"],
+                "children",
+                "test rmse",
+                "wall",
+            ],
+            [
+                [
+                    best["tuning_job"],
+                    best["best_training_job"],
+                    f"{best['objective_value']:.4f}",
+                    f"{children} ({tuning['TrainingJobStatusCounters']['Completed']} completed)",
+                    f"{evaluation['rmse']:.4f}",
+                    f"{time.monotonic() - started:.0f}s",
+                ]
+            ],
+        )
+    )
+    print()
+
+
 DEMO_FIRST_NIGHT = date(2026, 3, 1)
 # Night 3's training labels are corrupted on purpose: the quality gate must reject it and keep the champion.
 DEMO_NIGHTS = [(0, 0.0), (1, 0.0), (2, 3.0), (3, 0.0)]
@@ -93,6 +135,7 @@ def main() -> int:
             rows,
         )
     )
+    demo_tune_and_transform()
     history = demo_nightly_retrain()
     print()
     print("Model history (nightly_retrain)")

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from retraining.naming import job_name, model_name, run_key
-from retraining.settings import AwsJobSettings, TrainingRunSettings
+from retraining.settings import AwsJobSettings, SeededRunSettings, TrainingRunSettings
 
 SEED_SCRIPT = "seed_data.py"
 PROCESSING_ROOT = "/opt/ml/processing"
@@ -49,7 +49,7 @@ def s3_channel(name: str, uri: str, content_type: str = "text/csv") -> dict[str,
 
 
 def seed_processing_request(
-    *, job: str, settings: TrainingRunSettings, image_uri: str, code_s3_uri: str, output_s3_prefix: str
+    *, job: str, settings: SeededRunSettings, image_uri: str, code_s3_uri: str, output_s3_prefix: str
 ) -> dict[str, Any]:
     return checked(
         "CreateProcessingJob",

@@ -15,10 +15,13 @@ DEFAULT_ROLE_ARN = os.environ.get(
     "RETRAINING_ROLE_ARN", "arn:aws:iam::123456789012:role/SageMakerExecutionRole"
 )
 
+# First retry delay (exponential back-off after it); tests of transient faults shorten it.
+RETRY_DELAY = timedelta(seconds=float(os.environ.get("RETRAINING_RETRY_DELAY_SECONDS", "30")))
+
 DEFAULT_ARGS: dict[str, Any] = {
     "owner": "ml-platform",
     "retries": 3,
-    "retry_delay": timedelta(seconds=30),
+    "retry_delay": RETRY_DELAY,
     "retry_exponential_backoff": True,
     "max_retry_delay": timedelta(minutes=10),
 }

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-SettingsT = TypeVar("SettingsT", bound="AwsJobSettings")
+SettingsT = TypeVar("SettingsT", bound=BaseModel)
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.\-]{1,61}[a-z0-9]$")
 _IP_ADDRESS = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
 _ROLE_ARN = re.compile(r"^arn:aws[a-z\-]*:iam::\d{12}:role/[\w+=,.@\-/]+$")
@@ -76,12 +76,17 @@ class AwsJobSettings(BaseModel):
         return _check_instance(value, "TransformInstanceType")
 
 
-class TrainingRunSettings(AwsJobSettings):
+class SeededRunSettings(AwsJobSettings):
+    """Settings of the DAGs that seed a synthetic data set with a processing job before training on it."""
+
+    rows: int = Field(default=20_000, ge=100, le=5_000_000)
+    data_seed: int = Field(default=42, ge=0)
+
+
+class TrainingRunSettings(SeededRunSettings):
     """Settings of the DAGs that seed a data set, train on it and transform."""
 
     hyperparameters: dict[str, str]
-    rows: int = Field(default=20_000, ge=100, le=5_000_000)
-    data_seed: int = Field(default=42, ge=0)
 
     @field_validator("hyperparameters")
     @classmethod

@@ -9,6 +9,7 @@ import traceback
 from pathlib import Path
 from typing import Any, ClassVar
 
+from local_sagemaker import faults
 from local_sagemaker.algorithms.xgboost_builtin import AlgorithmError
 from local_sagemaker.config import ServiceSettings, aws_client
 from local_sagemaker.cwlogs import JobLog
@@ -40,6 +41,9 @@ class JobRunner:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self._stop = threading.Event()
         self.s3 = aws_client(settings, "s3")
+        self.faults = faults.installed(settings.state_dir)  # None unless a fault plan is on
+        if self.faults:
+            self.faults.instrument_s3(self.s3, self.kind.kind, name)
         self.log = JobLog(
             aws_client(settings, "logs"), self.kind.log_group, self.log_stream(), self.workdir / "job.log"
         )
@@ -65,6 +69,8 @@ class JobRunner:
     def run(self) -> None:
         lifecycle.mark_started(self.store, self.kind, self.name)
         try:
+            if self.faults:
+                self.faults.run_job_fault(self)
             fields = self.execute()
         except StopRequested:
             self._end(STOPPED, None, self.fields_when_stopped())

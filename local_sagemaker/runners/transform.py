@@ -13,6 +13,7 @@ from local_sagemaker.runners.base import JobRunner
 from local_sagemaker.s3io import (
     DataError,
     _relative_key,
+    download_object,
     download_prefix,
     list_objects,
     split_s3_uri,
@@ -45,7 +46,7 @@ class TransformRunner(JobRunner):
             relative = _relative_key(prefix, key)
             local_in = inputs / relative
             local_in.parent.mkdir(parents=True, exist_ok=True)
-            self.s3.download_file(split_s3_uri(source)[0], key, str(local_in))
+            download_object(self.s3, split_s3_uri(source)[0], key, local_in)
             local_out = outputs / f"{relative}.out"
             local_out.parent.mkdir(parents=True, exist_ok=True)
             rows = xgboost_builtin.predict_file(model_dir, local_in, local_out, content_type)
