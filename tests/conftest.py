@@ -18,7 +18,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 TEST_STATE = Path(os.environ.get("RETRAINING_TEST_STATE", REPO_ROOT / ".local" / "test"))
 
 # Airflow reads its configuration once, at first import: fix it before any test imports airflow.
-os.environ["AIRFLOW_HOME"] = str(TEST_STATE / "airflow")
+# Each pytest-xdist worker gets its own (SQLite allows one writer; two dag.test() runs would collide).
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+os.environ["AIRFLOW_HOME"] = str(TEST_STATE / f"airflow-{WORKER}")
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(REPO_ROOT / "dags")
 os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(REPO_ROOT / "plugins")
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"

@@ -23,7 +23,7 @@ from retraining.history import read_group
 from scripts.airflow_ui import AirflowUI
 from scripts.dag_runs import run_dag
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("airflow-ui")]
 
 FIRST_NIGHT = date(2026, 4, 1)
 NIGHTS = 3
