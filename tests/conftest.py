@@ -24,6 +24,9 @@ os.environ["AIRFLOW_HOME"] = str(TEST_STATE / f"airflow-{WORKER}")
 os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(REPO_ROOT / "dags")
 os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(REPO_ROOT / "plugins")
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+# Sensors poke every second in tests. Set before collection: a test module importing the DAGs' defaults
+# would otherwise freeze the production default (60 s) into every sensor for the whole session.
+os.environ["RETRAINING_POLL_SECONDS"] = "1"
 
 
 def free_port() -> int:
@@ -85,3 +88,21 @@ def airflow_db() -> Path:
         env=dict(os.environ),
     )
     return home / "airflow.db"
+
+
+# The fault suite's table (tests/faults): rows come from every worker, the reporting process prints them.
+def pytest_sessionstart(session: Any) -> None:
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        from tests.faults import report
+
+        report.clear()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    from tests.faults import report
+
+    table = report.write_table()
+    if table:
+        terminalreporter.section("fault suite")
+        terminalreporter.write(table)
+        terminalreporter.write_line(f"(also in {report.TABLE_FILE})")

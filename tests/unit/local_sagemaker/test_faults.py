@@ -279,7 +279,7 @@ def sagemaker_through(client: TestClient, max_attempts: int) -> Any:
         config=Config(retries={"mode": "standard", "max_attempts": max_attempts}),
     )
 
-    def send(request: Any, **kwargs: Any) -> AWSResponse:
+    def send(request: Any, **kwargs: Any) -> Any:
         answer = client.request(
             request.method, request.url, content=request.body, headers=dict(request.headers)
         )
@@ -292,9 +292,8 @@ def sagemaker_through(client: TestClient, max_attempts: int) -> Any:
 
 @pytest.fixture
 def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    import botocore.endpoint
-
-    monkeypatch.setattr(botocore.endpoint.time, "sleep", lambda seconds: None)
+    # botocore sleeps between retries through its endpoint module's `time`.
+    monkeypatch.setattr("botocore.endpoint.time.sleep", lambda seconds: None)
 
 
 def test_boto3_retries_ride_over_throttling_and_5xx_and_the_service_counts_them(
