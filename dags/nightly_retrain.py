@@ -23,22 +23,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from airflow.providers.amazon.aws.sensors.sagemaker import (
-    SageMakerProcessingSensor,
-    SageMakerTrainingSensor,
-    SageMakerTransformSensor,
-)
 from airflow.providers.amazon.aws.utils.sagemaker import ApprovalStatus
 from airflow.sdk import Asset, CronTriggerTimetable, Param, chain, dag, task
 
-from retraining.dag_defaults import (
-    AWS_CONN_ID,
-    DEFAULT_ARGS,
-    DEFAULT_BUCKET,
-    DEFAULT_ROLE_ARN,
-    SENSOR_ARGS,
-    job_name_of,
-)
+from retraining.dag_defaults import AWS_CONN_ID, DEFAULT_ARGS, job_name_of
+from retraining_airflow.building_blocks import bucket_param, role_arn_param, start_and_await
 from retraining_airflow.idempotent import (
     IdempotentModelOperator,
     IdempotentProcessingOperator,
@@ -124,20 +113,8 @@ SCHEDULE_TIMEZONE = "UTC"
             pattern="^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$",
             title="Model package group",
         ),
-        "bucket": Param(
-            DEFAULT_BUCKET,
-            type="string",
-            minLength=3,
-            maxLength=63,
-            title="S3 bucket",
-            description="Name only, no s3://.",
-        ),
-        "role_arn": Param(
-            DEFAULT_ROLE_ARN,
-            type="string",
-            pattern="^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$",
-            title="SageMaker execution role",
-        ),
+        "bucket": bucket_param(),
+        "role_arn": role_arn_param(),
     },
 )
 def nightly_retrain() -> None:
@@ -309,38 +286,17 @@ def nightly_retrain() -> None:
         raise AirflowFailException(decision["message"] + " The champion stays in place.")
 
     planned: Any = plan()
-    seed_partition = IdempotentProcessingOperator(
-        task_id="seed_partition",
-        config=planned["seed_request"],
-        wait_for_completion=False,
-        print_log=False,
-        aws_conn_id=AWS_CONN_ID,
-    )
-    await_partition = SageMakerProcessingSensor(
-        task_id="await_partition", job_name=job_name_of("seed_partition"), **SENSOR_ARGS
+    seed_partition, await_partition = start_and_await(
+        IdempotentProcessingOperator, "seed_partition", planned["seed_request"], "await_partition"
     )
     training: Any = choose_training(planned)
-    train = IdempotentTrainingOperator(
-        task_id="train",
-        config=training["request"],
-        wait_for_completion=False,
-        print_log=False,
-        aws_conn_id=AWS_CONN_ID,
-    )
-    await_training = SageMakerTrainingSensor(
-        task_id="await_training", job_name=job_name_of("train"), **SENSOR_ARGS
+    train, await_training = start_and_await(
+        IdempotentTrainingOperator, "train", training["request"], "await_training"
     )
     training_job = job_name_of("train")
     candidate: Any = evaluation_config(planned, training, training_job)
-    evaluate = IdempotentProcessingOperator(
-        task_id="evaluate",
-        config=candidate["request"],
-        wait_for_completion=False,
-        print_log=False,
-        aws_conn_id=AWS_CONN_ID,
-    )
-    await_evaluation = SageMakerProcessingSensor(
-        task_id="await_evaluation", job_name=job_name_of("evaluate"), **SENSOR_ARGS
+    evaluate, await_evaluation = start_and_await(
+        IdempotentProcessingOperator, "evaluate", candidate["request"], "await_evaluation"
     )
     decision: Any = quality_gate(planned, training, candidate, training_job)
     registry_args = {
@@ -363,11 +319,8 @@ def nightly_retrain() -> None:
     create_model = IdempotentModelOperator(
         task_id="create_model", config=scoring["model"], aws_conn_id=AWS_CONN_ID
     )
-    score = IdempotentTransformOperator(
-        task_id="score", config=scoring["transform"], wait_for_completion=False, aws_conn_id=AWS_CONN_ID
-    )
-    await_scoring = SageMakerTransformSensor(
-        task_id="await_scoring", job_name=job_name_of("score"), **SENSOR_ARGS
+    score, await_scoring = start_and_await(
+        IdempotentTransformOperator, "score", scoring["transform"], "await_scoring"
     )
 
     chain(

@@ -16,20 +16,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from airflow.providers.amazon.aws.sensors.sagemaker import (
-    SageMakerProcessingSensor,
-    SageMakerTrainingSensor,
-    SageMakerTransformSensor,
-)
 from airflow.sdk import Param, XComArg, chain, dag, task
 
-from retraining.dag_defaults import (
-    AWS_CONN_ID,
-    DEFAULT_ARGS,
-    DEFAULT_BUCKET,
-    DEFAULT_ROLE_ARN,
-    SENSOR_ARGS,
-    job_name_of,
+from retraining.dag_defaults import AWS_CONN_ID, DEFAULT_ARGS
+from retraining_airflow.building_blocks import (
+    bucket_param,
+    instance_type_param,
+    role_arn_param,
+    start_and_await,
 )
 from retraining_airflow.idempotent import (
     IdempotentModelOperator,
@@ -37,15 +31,6 @@ from retraining_airflow.idempotent import (
     IdempotentTrainingOperator,
     IdempotentTransformOperator,
 )
-
-INSTANCE_TYPES = [
-    "ml.m5.large",
-    "ml.m5.xlarge",
-    "ml.m5.2xlarge",
-    "ml.c5.xlarge",
-    "ml.c5.2xlarge",
-    "ml.m4.xlarge",
-]
 
 
 @dag(
@@ -57,28 +42,10 @@ INSTANCE_TYPES = [
     default_args=DEFAULT_ARGS,
     doc_md=__doc__,
     params={
-        "bucket": Param(
-            DEFAULT_BUCKET,
-            type="string",
-            title="S3 bucket",
-            description="Bucket for data, models and outputs (name only, no s3://).",
-            minLength=3,
-            maxLength=63,
-            pattern="^[a-z0-9][a-z0-9.-]*[a-z0-9]$",
-        ),
-        "role_arn": Param(
-            DEFAULT_ROLE_ARN,
-            type="string",
-            title="SageMaker execution role",
-            description="IAM role ARN the jobs run as.",
-            pattern="^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$",
-        ),
-        "training_instance_type": Param(
-            "ml.m5.xlarge", type="string", enum=INSTANCE_TYPES, title="Training instance type"
-        ),
-        "transform_instance_type": Param(
-            "ml.m5.xlarge", type="string", enum=INSTANCE_TYPES, title="Transform instance type"
-        ),
+        "bucket": bucket_param(),
+        "role_arn": role_arn_param(),
+        "training_instance_type": instance_type_param("Training instance type"),
+        "transform_instance_type": instance_type_param("Transform instance type"),
         "objective": Param(
             "reg:logistic",
             type="string",
@@ -195,36 +162,19 @@ def train_and_transform() -> None:
 
     # TaskFlow calls return XComArgs that resolve to the annotated values at run time.
     planned: Any = plan()
-    seed_data = IdempotentProcessingOperator(
-        task_id="seed_data",
-        config=planned["seed_request"],
-        wait_for_completion=False,
-        print_log=False,
-        aws_conn_id=AWS_CONN_ID,
+    seed_data, await_seed_data = start_and_await(
+        IdempotentProcessingOperator, "seed_data", planned["seed_request"], "await_seed_data"
     )
-    await_seed_data = SageMakerProcessingSensor(
-        task_id="await_seed_data", job_name=job_name_of("seed_data"), **SENSOR_ARGS
-    )
-    train = IdempotentTrainingOperator(
-        task_id="train",
-        config=planned["training_request"],
-        wait_for_completion=False,
-        print_log=False,
-        aws_conn_id=AWS_CONN_ID,
-    )
-    await_training = SageMakerTrainingSensor(
-        task_id="await_training", job_name=job_name_of("train"), **SENSOR_ARGS
+    train, await_training = start_and_await(
+        IdempotentTrainingOperator, "train", planned["training_request"], "await_training"
     )
     training_job: Any = XComArg(train, key="job_name")
     configs: Any = model_and_transform(planned, training_job)
     create_model = IdempotentModelOperator(
         task_id="create_model", config=configs["model"], aws_conn_id=AWS_CONN_ID
     )
-    transform = IdempotentTransformOperator(
-        task_id="transform", config=configs["transform"], wait_for_completion=False, aws_conn_id=AWS_CONN_ID
-    )
-    await_transform = SageMakerTransformSensor(
-        task_id="await_transform", job_name=job_name_of("transform"), **SENSOR_ARGS
+    transform, await_transform = start_and_await(
+        IdempotentTransformOperator, "transform", configs["transform"], "await_transform"
     )
 
     chain(

@@ -21,20 +21,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from airflow.providers.amazon.aws.sensors.sagemaker import (
-    SageMakerProcessingSensor,
-    SageMakerTransformSensor,
-    SageMakerTuningSensor,
-)
 from airflow.sdk import Param, XComArg, chain, dag, task
 
-from retraining.dag_defaults import (
-    AWS_CONN_ID,
-    DEFAULT_ARGS,
-    DEFAULT_BUCKET,
-    DEFAULT_ROLE_ARN,
-    SENSOR_ARGS,
-    job_name_of,
+from retraining.dag_defaults import AWS_CONN_ID, DEFAULT_ARGS
+from retraining_airflow.building_blocks import (
+    bucket_param,
+    instance_type_param,
+    role_arn_param,
+    start_and_await,
 )
 from retraining_airflow.idempotent import (
     IdempotentModelOperator,
@@ -43,14 +37,6 @@ from retraining_airflow.idempotent import (
     IdempotentTuningOperator,
 )
 
-INSTANCE_TYPES = [
-    "ml.m4.xlarge",
-    "ml.m5.large",
-    "ml.m5.xlarge",
-    "ml.m5.2xlarge",
-    "ml.c5.xlarge",
-    "ml.c5.2xlarge",
-]
 # Kept in step with retraining.tuning (which parse time must not import: it loads botocore and pydantic).
 OBJECTIVE_METRICS = [
     "validation:rmse",
@@ -108,22 +94,8 @@ def _range_params(
     default_args=DEFAULT_ARGS,
     doc_md=__doc__,
     params={
-        "bucket": Param(
-            DEFAULT_BUCKET,
-            type="string",
-            title="S3 bucket",
-            description="Bucket for data, models and outputs (name only, no s3://).",
-            minLength=3,
-            maxLength=63,
-            pattern="^[a-z0-9][a-z0-9.-]*[a-z0-9]$",
-        ),
-        "role_arn": Param(
-            DEFAULT_ROLE_ARN,
-            type="string",
-            title="SageMaker execution role",
-            description="IAM role ARN the jobs run as.",
-            pattern="^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$",
-        ),
+        "bucket": bucket_param(),
+        "role_arn": role_arn_param(),
         "strategy": Param(
             "Bayesian",
             type="string",
@@ -193,12 +165,8 @@ def _range_params(
         **_range_params("gamma", "number", 0, 5, 1000, "Minimum loss reduction to split a leaf."),
         **_range_params("max_delta_step", "integer", 0, 10, 100, "Cap on each leaf's weight step."),
         **_range_params("max_depth", "integer", 0, 10, 20, "Maximum tree depth (0: no limit)."),
-        "training_instance_type": Param(
-            "ml.m4.xlarge", type="string", enum=INSTANCE_TYPES, title="Training instance type"
-        ),
-        "transform_instance_type": Param(
-            "ml.m4.xlarge", type="string", enum=INSTANCE_TYPES, title="Transform instance type"
-        ),
+        "training_instance_type": instance_type_param("Training instance type", "ml.m4.xlarge"),
+        "transform_instance_type": instance_type_param("Transform instance type", "ml.m4.xlarge"),
         "rows": Param(20000, type="integer", minimum=100, maximum=5_000_000, title="Rows of seed data"),
         "data_seed": Param(42, type="integer", minimum=0, title="Random seed of the seed data"),
     },
@@ -303,33 +271,19 @@ def tune_and_transform() -> None:
 
     # TaskFlow calls return XComArgs that resolve to the annotated values at run time.
     planned: Any = plan()
-    seed_data = IdempotentProcessingOperator(
-        task_id="seed_data",
-        config=planned["seed_request"],
-        wait_for_completion=False,
-        print_log=False,
-        aws_conn_id=AWS_CONN_ID,
+    seed_data, await_seed_data = start_and_await(
+        IdempotentProcessingOperator, "seed_data", planned["seed_request"], "await_seed_data"
     )
-    await_seed_data = SageMakerProcessingSensor(
-        task_id="await_seed_data", job_name=job_name_of("seed_data"), **SENSOR_ARGS
+    tune, await_tuning = start_and_await(
+        IdempotentTuningOperator, "tune", planned["tuning_request"], "await_tuning"
     )
-    tune = IdempotentTuningOperator(
-        task_id="tune",
-        config=planned["tuning_request"],
-        wait_for_completion=False,
-        aws_conn_id=AWS_CONN_ID,
-    )
-    await_tuning = SageMakerTuningSensor(task_id="await_tuning", job_name=job_name_of("tune"), **SENSOR_ARGS)
     tuning_job: Any = XComArg(tune, key="job_name")
     best: Any = best_model(planned, tuning_job)
     create_model = IdempotentModelOperator(
         task_id="create_model", config=best["model"], aws_conn_id=AWS_CONN_ID
     )
-    transform = IdempotentTransformOperator(
-        task_id="transform", config=best["transform"], wait_for_completion=False, aws_conn_id=AWS_CONN_ID
-    )
-    await_transform = SageMakerTransformSensor(
-        task_id="await_transform", job_name=job_name_of("transform"), **SENSOR_ARGS
+    transform, await_transform = start_and_await(
+        IdempotentTransformOperator, "transform", best["transform"], "await_transform"
     )
 
     chain(

@@ -50,6 +50,9 @@ def serialized_tasks(plugin: Any) -> dict[str, Any]:
     from scripts.dag_runs import DAGS_FOLDER
 
     dag = DagBag(dag_folder=str(DAGS_FOLDER)).dags["nightly_retrain"]
+    # As the API server does. Airflow flips this class-wide flag off when a scheduler-side reader (such as
+    # an earlier dag.test() in this process) loads a serialized DAG, and never flips it back.
+    DagSerialization._load_operator_extra_links = True
     restored = DagSerialization.from_dict(DagSerialization.to_dict(dag))
     return {task.task_id: task for task in restored.tasks}
 

@@ -1,0 +1,78 @@
+"""What every DAG here builds the same way: the start-a-job-then-wait pair, and the shared trigger-form fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow.providers.amazon.aws.sensors.sagemaker import (
+    SageMakerProcessingSensor,
+    SageMakerTrainingSensor,
+    SageMakerTransformSensor,
+    SageMakerTuningSensor,
+)
+from airflow.sdk import Param
+
+from retraining.dag_defaults import AWS_CONN_ID, DEFAULT_BUCKET, DEFAULT_ROLE_ARN, SENSOR_ARGS, job_name_of
+from retraining_airflow.idempotent import (
+    IdempotentProcessingOperator,
+    IdempotentTrainingOperator,
+    IdempotentTransformOperator,
+    IdempotentTuningOperator,
+)
+
+# The sensor that waits for each operator's job; print_log only where the provider has it (and we poll
+# with the sensor instead, so the operator itself never prints).
+_SENSOR_OF: dict[type, tuple[type, dict[str, Any]]] = {
+    IdempotentProcessingOperator: (SageMakerProcessingSensor, {"print_log": False}),
+    IdempotentTrainingOperator: (SageMakerTrainingSensor, {"print_log": False}),
+    IdempotentTransformOperator: (SageMakerTransformSensor, {}),
+    IdempotentTuningOperator: (SageMakerTuningSensor, {}),
+}
+
+INSTANCE_TYPES = [
+    "ml.m4.xlarge",
+    "ml.m5.large",
+    "ml.m5.xlarge",
+    "ml.m5.2xlarge",
+    "ml.c5.xlarge",
+    "ml.c5.2xlarge",
+]
+
+
+def start_and_await(operator: type, task_id: str, config: Any, await_task_id: str) -> tuple[Any, Any]:
+    """Start a SageMaker job without holding a worker slot, then wait for it with a rescheduling sensor.
+
+    The sensor reads the job name the operator pushed, so a retried operator that re-attached to its job
+    (or started a suffixed attempt) is the one waited for."""
+    sensor, extra = _SENSOR_OF[operator]
+    start = operator(
+        task_id=task_id, config=config, wait_for_completion=False, aws_conn_id=AWS_CONN_ID, **extra
+    )
+    wait = sensor(task_id=await_task_id, job_name=job_name_of(task_id), **SENSOR_ARGS)
+    return start, wait
+
+
+def bucket_param() -> Param:
+    return Param(
+        DEFAULT_BUCKET,
+        type="string",
+        title="S3 bucket",
+        description="Bucket for data, models and outputs (name only, no s3://).",
+        minLength=3,
+        maxLength=63,
+        pattern="^[a-z0-9][a-z0-9.-]*[a-z0-9]$",
+    )
+
+
+def role_arn_param() -> Param:
+    return Param(
+        DEFAULT_ROLE_ARN,
+        type="string",
+        title="SageMaker execution role",
+        description="IAM role ARN the jobs run as.",
+        pattern="^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$",
+    )
+
+
+def instance_type_param(title: str, default: str = "ml.m5.xlarge") -> Param:
+    return Param(default, type="string", enum=INSTANCE_TYPES, title=title)
