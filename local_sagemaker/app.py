@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from local_sagemaker.build import build_id
 from local_sagemaker.config import SETTINGS_FILE, ServiceSettings
 from local_sagemaker.faults import FaultBook
 from local_sagemaker.operations.context import ServiceContext
@@ -72,7 +73,9 @@ def create_app(ctx: ServiceContext, faults: FaultBook | None = None) -> Starlett
 
     async def health(request: Request) -> Response:
         # Unauthenticated on purpose (load balancers, `make local-up`); it reveals nothing but liveness.
-        return JSONResponse({"status": "ok", "running_jobs": ctx.supervisor.active_count()})
+        return JSONResponse(
+            {"status": "ok", "running_jobs": ctx.supervisor.active_count(), "build": build_id()}
+        )
 
     async def fault_counts(request: Request) -> Response:
         # Only routed while a fault plan is on (tests): the plan and how often each rule fired.

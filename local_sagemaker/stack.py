@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from local_sagemaker.__main__ import ACCESS_KEY_ENV, SECRET_KEY_ENV, port_free
+from local_sagemaker.build import build_id
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -124,6 +125,14 @@ def _healthy(url: str) -> bool:
         return False
 
 
+def _reported_build(url: str) -> str | None:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as answer:
+            return str(json.load(answer).get("build"))
+    except (urllib.error.URLError, OSError, ValueError):
+        return None
+
+
 def _running_pid(cfg: StackConfig, service: str) -> int | None:
     pid_file = cfg.pid_file(service)
     if not pid_file.exists():
@@ -144,9 +153,15 @@ def _start(
     port: int,
     health_url: str,
     extra_env: dict[str, str] | None = None,
+    build: str | None = None,
 ) -> None:
     if _running_pid(cfg, service) and _healthy(health_url):
-        return
+        running = _reported_build(health_url)
+        if build is None or running == build:
+            return
+        # Started from older code (the checkout changed since): restart it so it speaks the current API.
+        print(f"local stack: {service} runs older code (build {running}, now {build}); restarting it")
+        stop_service(cfg, service)
     if not port_free(cfg.host, port):
         raise SystemExit(
             f"local stack: port {port} on {cfg.host} is in use by another program, so {service} cannot start. "
@@ -221,6 +236,7 @@ def up(cfg: StackConfig) -> Path:
         f"{cfg.sagemaker_url}/health",
         # Through the environment, not argv, so the secret does not show in `ps`.
         extra_env={ACCESS_KEY_ENV: cfg.access_key_id, SECRET_KEY_ENV: cfg.secret_access_key},
+        build=build_id(),
     )
     _ensure_bucket(cfg)
     return write_env_file(cfg)
