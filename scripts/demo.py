@@ -13,7 +13,16 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from retraining.history import HISTORY_COLUMNS, history_rows, read_group
-from scripts.dag_runs import run_dag, task_result
+from scripts.dag_runs import DagRunResult, task_result
+from scripts.history_plot import save_history_png
+from scripts.progress import run_with_progress
+
+DEMO_DIR = Path(__file__).resolve().parent.parent / ".local" / "demo"
+
+
+def run_dag(dag_id: str, logical_date: datetime, conf: dict[str, Any] | None = None) -> DagRunResult:
+    """Run with one progress line per task; Airflow's own logs go to .local/demo/logs/."""
+    return run_with_progress(dag_id, logical_date, conf or {}, DEMO_DIR / "logs")
 
 
 def table(headers: list[str], rows: list[list[str]]) -> str:
@@ -100,7 +109,7 @@ DEMO_FIRST_NIGHT = date(2026, 3, 1)
 DEMO_NIGHTS = [(0, 0.0), (1, 0.0), (2, 3.0), (3, 0.0)]
 
 
-def demo_nightly_retrain() -> list[list[str]]:
+def demo_nightly_retrain() -> tuple[str, list[dict[str, Any]]]:
     group = f"demo-{uuid.uuid4().hex[:6]}"
     for offset, label_noise in DEMO_NIGHTS:
         partition = DEMO_FIRST_NIGHT + timedelta(days=offset)
@@ -113,7 +122,7 @@ def demo_nightly_retrain() -> list[list[str]]:
         if result.state != expected:
             raise SystemExit(f"nightly_retrain ds={partition} ended {result.state}: {result.task_states}")
     print(f"model package group: {group}")
-    return history_rows(read_group(sagemaker_client(), group))
+    return group, read_group(sagemaker_client(), group)
 
 
 def main() -> int:
@@ -136,10 +145,12 @@ def main() -> int:
         )
     )
     demo_tune_and_transform()
-    history = demo_nightly_retrain()
+    group, records = demo_nightly_retrain()
     print()
-    print("Model history (nightly_retrain)")
-    print(table(HISTORY_COLUMNS, history))
+    print(f"Model history (nightly_retrain, group {group})")
+    print(table(HISTORY_COLUMNS, history_rows(records)))
+    plot = save_history_png(records, DEMO_DIR / "model-history.png", f"Model history: {group}")
+    print(f"plot: {plot}")
     return 0
 
 

@@ -10,7 +10,7 @@ import json
 import subprocess
 import sys
 import time
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +23,9 @@ FINISHED = {"success", "failed", "skipped", "upstream_failed", "removed"}
 MARKS = {"success": "done", "failed": "FAILED", "skipped": "skipped", "upstream_failed": "not run"}
 
 
-def _snapshot(dag_id: str, logical_date: datetime) -> dict[str, tuple[str, str | None]]:
-    """task_id -> (state, SageMaker job name it pushed or waits on) for the DAG's run at `logical_date`."""
+def _snapshot(dag_id: str, logical_date: datetime, since: datetime) -> dict[str, tuple[str, str | None]]:
+    """task_id -> (state, SageMaker job name it pushed or waits on) for the DAG's run at `logical_date`,
+    counting only what happened after `since`."""
     from airflow.models.dagrun import DagRun
     from airflow.models.taskinstance import TaskInstance
     from airflow.models.xcom import XComModel
@@ -34,8 +35,9 @@ def _snapshot(dag_id: str, logical_date: datetime) -> dict[str, tuple[str, str |
         run = session.query(DagRun).filter_by(dag_id=dag_id, logical_date=logical_date).one_or_none()
         if run is None:
             return {}
+        # A re-run of a date may reuse the earlier run's row: states from before `since` are not ours.
         states = {
-            ti.task_id: str(ti.state or "none")
+            ti.task_id: str(ti.state) if ti.state and ti.start_date and ti.start_date >= since else "none"
             for ti in session.query(TaskInstance).filter_by(dag_id=dag_id, run_id=run.run_id)
         }
         rows: Any = session.scalars(XComModel.get_many(run_id=run.run_id, dag_ids=dag_id, key="job_name"))
@@ -63,6 +65,8 @@ def run_with_progress(
     stem = f"{dag_id}-{logical_date:%Y%m%dT%H%M%S}"
     log_file, result_file = log_dir / f"{stem}.log", log_dir / f"{stem}.result.json"
     result_file.unlink(missing_ok=True)
+    launched = datetime.now(UTC) - timedelta(seconds=2)
+    problem: Exception | None = None
     with log_file.open("w") as log:
         child = subprocess.Popen(
             [sys.executable, __file__, dag_id, logical_date.isoformat(), json.dumps(conf), str(result_file)],
@@ -75,9 +79,9 @@ def run_with_progress(
         while True:
             done = child.poll() is not None
             try:
-                snapshot = _snapshot(dag_id, logical_date)
-            except Exception:  # SQLite busy while the run writes: look again on the next tick
-                snapshot = {}
+                snapshot = _snapshot(dag_id, logical_date, launched)
+            except Exception as error:  # SQLite busy while the run writes: look again on the next tick
+                problem, snapshot = error, {}
             for task, (state, job) in snapshot.items():
                 if seen.get(task) == state:
                     continue
@@ -93,6 +97,8 @@ def run_with_progress(
             if done:
                 break
             time.sleep(1)
+    if not seen and problem is not None:
+        print(f"    (no progress shown: {problem!r:.200})", flush=True)
     if not result_file.exists():
         raise SystemExit(f"{dag_id} crashed before finishing; its log: {log_file}")
     result = DagRunResult(**json.loads(result_file.read_text()))
