@@ -27,7 +27,7 @@ from airflow.providers.amazon.aws.utils.sagemaker import ApprovalStatus
 from airflow.sdk import Asset, CronTriggerTimetable, Param, chain, dag, task
 
 from retraining.dag_defaults import AWS_CONN_ID, DEFAULT_ARGS, job_name_of
-from retraining_airflow.building_blocks import bucket_param, role_arn_param, start_and_await
+from retraining_airflow.building_blocks import bucket_param, role_arn_param, start_and_await, upload_code
 from retraining_airflow.idempotent import (
     IdempotentModelOperator,
     IdempotentProcessingOperator,
@@ -148,18 +148,9 @@ def nightly_retrain() -> None:
 
     @task
     def upload_scripts(plan: dict[str, Any]) -> list[str]:
-        from airflow.providers.amazon.aws.hooks.s3 import S3Hook
-
-        from retraining.nightly import DATA_SCRIPT, EVALUATION_SCRIPT
         from retraining.scripts import daily_data, evaluate_model
 
-        s3 = S3Hook(aws_conn_id=AWS_CONN_ID)
-        uploaded = []
-        for name, module in ((DATA_SCRIPT, daily_data), (EVALUATION_SCRIPT, evaluate_model)):
-            bucket, key = S3Hook.parse_s3_url(plan["code_s3_uri"] + name)
-            s3.load_file(module.__file__, key, bucket_name=bucket, replace=True)
-            uploaded.append(f"s3://{bucket}/{key}")
-        return uploaded
+        return upload_code(plan["code_s3_uri"], daily_data, evaluate_model)
 
     @task
     def choose_training(plan: dict[str, Any]) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from retraining_airflow.building_blocks import (
     instance_type_param,
     role_arn_param,
     start_and_await,
+    upload_code,
 )
 from retraining_airflow.idempotent import (
     IdempotentModelOperator,
@@ -209,15 +210,9 @@ def tune_and_transform() -> None:
     @task
     def upload_seed_script(plan: dict[str, Any]) -> str:
         """Put the seeding script where the processing job's `code` input reads it."""
-        from airflow.providers.amazon.aws.hooks.s3 import S3Hook
-
-        from retraining.builders import SEED_SCRIPT
         from retraining.scripts import seed_data
 
-        target = plan["code_s3_uri"] + SEED_SCRIPT
-        bucket, key = S3Hook.parse_s3_url(target)
-        S3Hook(aws_conn_id=AWS_CONN_ID).load_file(seed_data.__file__, key, bucket_name=bucket, replace=True)
-        return target
+        return upload_code(plan["code_s3_uri"], seed_data)[0]
 
     @task
     def best_model(plan: dict[str, Any], tuning_job: str) -> dict[str, Any]:

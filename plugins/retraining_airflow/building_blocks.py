@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from airflow.providers.amazon.aws.sensors.sagemaker import (
@@ -50,6 +52,20 @@ def start_and_await(operator: type, task_id: str, config: Any, await_task_id: st
     )
     wait = sensor(task_id=await_task_id, job_name=job_name_of(task_id), **SENSOR_ARGS)
     return start, wait
+
+
+def upload_code(code_s3_uri: str, *scripts: ModuleType) -> list[str]:
+    """Put processing scripts (modules of retraining.scripts) where the jobs' `code` inputs read them."""
+    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+
+    s3 = S3Hook(aws_conn_id=AWS_CONN_ID)
+    uploaded = []
+    for script in scripts:
+        source = Path(str(script.__file__))
+        bucket, key = S3Hook.parse_s3_url(code_s3_uri + source.name)
+        s3.load_file(str(source), key, bucket_name=bucket, replace=True)
+        uploaded.append(f"s3://{bucket}/{key}")
+    return uploaded
 
 
 def bucket_param() -> Param:

@@ -255,3 +255,18 @@ def test_bad_settings_name_the_field() -> None:
         nightly_settings(model_package_group="has spaces")
     with pytest.raises(ValueError, match="tolerance"):
         nightly_settings(tolerance=2)
+
+
+def test_script_names_are_the_files_the_dags_upload() -> None:
+    """The DAGs upload each script module under its own file name; the requests point at these names."""
+    from pathlib import Path
+
+    from retraining.builders import SEED_SCRIPT
+    from retraining.nightly import DATA_SCRIPT, EVALUATION_SCRIPT
+    from retraining.scripts import daily_data, evaluate_model, seed_data
+
+    assert [Path(str(m.__file__)).name for m in (seed_data, daily_data, evaluate_model)] == [
+        SEED_SCRIPT,
+        DATA_SCRIPT,
+        EVALUATION_SCRIPT,
+    ]
