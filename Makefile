@@ -56,7 +56,7 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 
 typecheck: install
-	$(VENV)/bin/mypy local_sagemaker include plugins scripts bench $(wildcard dags)
+	$(VENV)/bin/mypy --cache-dir $(LOCAL)/mypy-cache local_sagemaker include plugins scripts bench $(wildcard dags)
 
 # Debian's Chromium for the browser test, where apt-get can install it; elsewhere that test is skipped.
 browser:
