@@ -28,6 +28,7 @@ from retraining_airflow.building_blocks import (
     bucket_param,
     instance_type_param,
     role_arn_param,
+    score_transform_output,
     start_and_await,
     upload_code,
 )
@@ -242,18 +243,7 @@ def tune_and_transform() -> None:
     @task
     def evaluate(plan: dict[str, Any], best: dict[str, Any]) -> dict[str, Any]:
         """Score the transform output against the held-out labels."""
-        from airflow.providers.amazon.aws.hooks.s3 import S3Hook
-
-        from retraining.evaluation import parse_numbers, regression_metrics
-
-        s3 = S3Hook(aws_conn_id=AWS_CONN_ID)
-        predictions = parse_numbers(
-            s3.read_key(*reversed(S3Hook.parse_s3_url(plan["transform_output_s3_uri"]))), "transform output"
-        )
-        labels = parse_numbers(
-            s3.read_key(*reversed(S3Hook.parse_s3_url(plan["test_labels_s3_uri"]))), "test labels"
-        )
-        metrics = regression_metrics(predictions, labels)
+        metrics = score_transform_output(plan["transform_output_s3_uri"], plan["test_labels_s3_uri"])
         print(
             f"test rmse of {best['model_name']}'s transform output: {metrics['rmse']:.5f} over {metrics['n']} "
             f"rows ({best['objective_metric']} in tuning: {best['objective_value']})"

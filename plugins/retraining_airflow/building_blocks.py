@@ -68,6 +68,23 @@ def upload_code(code_s3_uri: str, *scripts: ModuleType) -> list[str]:
     return uploaded
 
 
+def score_transform_output(transform_output_s3_uri: str, test_labels_s3_uri: str) -> dict[str, Any]:
+    """Regression metrics of a batch transform's output against the held-out labels, both read from S3."""
+    from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+
+    from retraining.evaluation import parse_numbers, regression_metrics
+
+    s3 = S3Hook(aws_conn_id=AWS_CONN_ID)
+
+    def numbers(uri: str, what: str) -> list[float]:
+        bucket, key = S3Hook.parse_s3_url(uri)
+        return parse_numbers(s3.read_key(key, bucket_name=bucket), what)
+
+    return regression_metrics(
+        numbers(transform_output_s3_uri, "transform output"), numbers(test_labels_s3_uri, "test labels")
+    )
+
+
 def bucket_param() -> Param:
     return Param(
         DEFAULT_BUCKET,
