@@ -24,6 +24,18 @@ class StopRequested(Exception):
     """Raised at a safe point once StopXxxJob (or MaxRuntimeInSeconds) asked the job to end."""
 
 
+def open_job(
+    settings: ServiceSettings, store: Store, kind: JobKind, name: str
+) -> tuple[dict[str, Any], Path]:
+    """A worker's starting point: the job's stored description and its (created) working folder."""
+    body = store.get(kind.kind, name)
+    if body is None:
+        raise KeyError(f"{kind.noun} {name} is not in the store")
+    workdir = job_dir(settings.state_dir, kind, name)
+    workdir.mkdir(parents=True, exist_ok=True)
+    return body, workdir
+
+
 class JobRunner:
     """Subclasses set `kind` and implement `execute`, returning fields to add to the description."""
 
@@ -33,12 +45,7 @@ class JobRunner:
         self.settings = settings
         self.store = store
         self.name = name
-        body = store.get(self.kind.kind, name)
-        if body is None:
-            raise KeyError(f"{self.kind.noun} {name} is not in the store")
-        self.job: dict[str, Any] = body
-        self.workdir = job_dir(settings.state_dir, self.kind, name)
-        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.job, self.workdir = open_job(settings, store, self.kind, name)
         self._stop = threading.Event()
         self.s3 = aws_client(settings, "s3")
         self.faults = faults.installed(settings.state_dir)  # None unless a fault plan is on

@@ -52,7 +52,7 @@ from local_sagemaker.operations.tuning import (
     static_hyperparameters,
 )
 from local_sagemaker.runners import lifecycle
-from local_sagemaker.runners.base import StopRequested
+from local_sagemaker.runners.base import StopRequested, open_job
 from local_sagemaker.store import Store
 from local_sagemaker.supervisor import Supervisor, job_dir
 from local_sagemaker.tuning_search import GRID, TuningSearch, objective_rounds
@@ -106,12 +106,7 @@ class TuningRunner:
         self.settings = settings
         self.store = store
         self.name = name
-        body = store.get(self.kind.kind, name)
-        if body is None:
-            raise KeyError(f"{self.kind.noun} {name} is not in the store")
-        self.job: dict[str, Any] = body
-        self.workdir = job_dir(settings.state_dir, self.kind, name)
-        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.job, self.workdir = open_job(settings, store, self.kind, name)
         self.log = _LocalLog(self.workdir / "job.log")
         self._stop = threading.Event()
         self.children = _ChildSupervisor(settings, store)
@@ -119,7 +114,7 @@ class TuningRunner:
         self.running: dict[str, _Child] = {}
         self.values: list[float] = []  # objective values of finished children, in the order they finished
         self.without_objective: list[tuple[str, str]] = []  # (child, why) for children with no objective
-        self.metric, self.minimize = objective(body)
+        self.metric, self.minimize = objective(self.job)
         self.search: TuningSearch | None = None
 
     # stop handling, as every job worker does it
