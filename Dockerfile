@@ -14,7 +14,7 @@ FROM ${AIRFLOW_IMAGE}
 COPY requirements.txt /opt/project/requirements.txt
 RUN pip install --no-cache-dir "apache-airflow==${AIRFLOW_VERSION}" -r /opt/project/requirements.txt
 
-# The service runs from its source, on PYTHONPATH; its job workers (`python -m local_sagemaker.worker`)
+# The service runs from its source, on PYTHONPATH; its job workers (forked from its fork server)
 # inherit the variable. Its state lives on a volume mounted at /var/lib/local-sagemaker: the directory
 # is made here, group 0 writable, so the volume starts with permissions any AIRFLOW_UID (GID 0) can use.
 COPY local_sagemaker /opt/local-sagemaker/local_sagemaker

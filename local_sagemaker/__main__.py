@@ -13,6 +13,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from local_sagemaker.config import WORKER_START_CHOICES
+
 
 def port_free(host: str, port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
@@ -30,6 +32,7 @@ def port_free(host: str, port: int) -> bool:
 ACCESS_KEY_ENV = "LOCAL_SAGEMAKER_ACCESS_KEY_ID"
 SECRET_KEY_ENV = "LOCAL_SAGEMAKER_SECRET_ACCESS_KEY"
 DEFAULT_HOST = "127.0.0.1"
+WORKER_START_ENV = "LOCAL_SAGEMAKER_WORKER_START"
 
 
 def is_loopback(host: str) -> bool:
@@ -58,6 +61,7 @@ def serve(args: argparse.Namespace) -> int:
             secret_access_key=args.secret_access_key,
             s3_endpoint_url=args.s3_endpoint_url,
             logs_endpoint_url=args.logs_endpoint_url or args.s3_endpoint_url,
+            worker_start=args.worker_start,
         )
         plan = faults.plan_from(args.faults, os.environ)
     except ValidationError as exc:
@@ -129,6 +133,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--s3-endpoint-url", required=True, help="S3 the jobs read and write (moto or MinIO)")
     run.add_argument(
         "--logs-endpoint-url", help="CloudWatch Logs endpoint (default: the S3 endpoint, as moto serves both)"
+    )
+    run.add_argument(
+        "--worker-start",
+        choices=WORKER_START_CHOICES,
+        default=os.environ.get(WORKER_START_ENV, "forkserver"),
+        help="how job workers start: forked from a server that has imported xgboost & co. (default), or "
+        f"a fresh interpreter per job (spawn) (default: ${WORKER_START_ENV}, else forkserver)",
     )
     run.add_argument(
         "--faults",

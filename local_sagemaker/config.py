@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, Field, field_validator
 
 SETTINGS_FILE = "service.json"
+
+# How job workers start: forked from a server that has imported what jobs use, or a fresh interpreter each.
+WorkerStart = Literal["forkserver", "spawn"]
+WORKER_START_CHOICES: tuple[str, ...] = get_args(WorkerStart)
 
 
 class ServiceSettings(BaseModel):
@@ -29,6 +33,7 @@ class ServiceSettings(BaseModel):
     max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
     # Seconds a stopped job's worker gets to exit before it is killed.
     stop_grace_seconds: float = Field(default=10.0, gt=0)
+    worker_start: WorkerStart = "forkserver"
 
     @field_validator("s3_endpoint_url", "logs_endpoint_url")
     @classmethod

@@ -6,18 +6,17 @@ import contextlib
 import logging
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
-from local_sagemaker import faults
+from local_sagemaker import faults, worker
 from local_sagemaker.config import ServiceSettings
 from local_sagemaker.jobs import ACTIVE_STATES, FAILED, JOB_KINDS, STOPPED, STOPPING, TERMINAL_STATES, JobKind
 from local_sagemaker.store import Store
+from local_sagemaker.worker_pool import WorkerPool
 
 log = logging.getLogger(__name__)
 
@@ -38,19 +37,17 @@ class Supervisor:
         self.settings = settings
         self.store = store
         self.poll_seconds = poll_seconds
-        self._workers: dict[tuple[str, str], subprocess.Popen[bytes]] = {}
+        self.pool = WorkerPool(settings.worker_start)
+        self._workers: dict[tuple[str, str], BaseProcess] = {}
         self._kill_at: dict[tuple[str, str], float] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="job-supervisor", daemon=True)
-        # Workers ask to die with their parent (PR_SET_PDEATHSIG), and Linux means the *thread* that
-        # forked them: spawn from this long-lived thread, never from a request thread the server may
-        # retire while the job still runs (anyio ends threads idle for 10 s).
-        self._spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="job-spawner")
 
     # lifecycle of the supervisor itself
     def start_watching(self) -> None:
         self.recover()
+        self.pool.warm_up()
         self._thread.start()
 
     def shutdown(self) -> None:
@@ -60,7 +57,7 @@ class Supervisor:
         for _, proc in workers:
             _signal(proc, signal.SIGKILL)
         for key, proc in workers:
-            proc.wait(timeout=10)
+            proc.join(timeout=10)
             self._finish_if_active(JOB_KINDS[key[0]], key[1], RESTART_REASON)
 
     def recover(self) -> None:
@@ -78,28 +75,12 @@ class Supervisor:
     def start(self, kind: JobKind, name: str) -> None:
         workdir = job_dir(self.settings.state_dir, kind, name)
         workdir.mkdir(parents=True, exist_ok=True)
-        proc = self._spawner.submit(self._spawn, kind, name, workdir).result()
+        proc = self.pool.start(
+            self.settings.state_dir, kind.kind, name, workdir / "worker.log", self.settings.aws_client_env()
+        )
         with self._lock:
             self._workers[(kind.kind, name)] = proc
         self.store.update(kind.kind, name, lambda body, runtime: runtime.update(pid=proc.pid))
-
-    def _spawn(self, kind: JobKind, name: str, workdir: Path) -> subprocess.Popen[bytes]:
-        with open(workdir / "worker.log", "ab") as worker_log:
-            return subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "local_sagemaker.worker",
-                    str(self.settings.state_dir),
-                    kind.kind,
-                    name,
-                ],
-                stdout=worker_log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-                env={**os.environ, **self.settings.aws_client_env()},
-            )
 
     def request_stop(self, kind: JobKind, name: str) -> None:
         with self._lock:
@@ -126,7 +107,7 @@ class Supervisor:
             workers = list(self._workers.items())
         for (kind_name, name), proc in workers:
             kind = JOB_KINDS[kind_name]
-            code = proc.poll()
+            code = proc.exitcode
             if code is not None:
                 with self._lock:
                     self._workers.pop((kind_name, name), None)
@@ -140,7 +121,7 @@ class Supervisor:
             if kill_at is not None and time.monotonic() > kill_at:
                 _signal(proc, signal.SIGKILL)
 
-    def _enforce_max_runtime(self, kind: JobKind, name: str, proc: subprocess.Popen[bytes]) -> None:
+    def _enforce_max_runtime(self, kind: JobKind, name: str, proc: BaseProcess) -> None:
         body = self.store.get(kind.kind, name)
         if body is None or body[kind.status_field] in TERMINAL_STATES:
             return
@@ -181,10 +162,21 @@ class Supervisor:
             log.warning("%s %s was Stopping without a recorded request", kind.noun, name)
 
 
-def _signal(proc: subprocess.Popen[bytes], sig: signal.Signals) -> None:
-    # The worker leads its own process group, so a processing script it started is signalled too.
+def _signal(proc: BaseProcess, sig: signal.Signals) -> None:
+    """SIGTERM asks the worker, which stops what it started (a script, a tuning job's training jobs);
+    SIGKILL takes its whole process group, scripts included."""
+    if proc.pid is None:
+        return
     with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, sig)
+        if sig == signal.SIGKILL:
+            try:
+                os.killpg(proc.pid, sig)
+            except ProcessLookupError:  # it has not reached its setsid() yet
+                os.kill(proc.pid, sig)
+        else:
+            # Not the group: a tuning worker's own fork server is in it, and must outlive the stop to
+            # report how its training jobs ended.
+            os.kill(proc.pid, sig)
 
 
 def _is_our_worker(pid: int) -> bool:
@@ -192,4 +184,4 @@ def _is_our_worker(pid: int) -> bool:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return False
-    return b"local_sagemaker.worker" in cmdline
+    return worker.TITLE_PREFIX.encode() in cmdline

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from local_sagemaker import worker
 from tests.conftest import TEST_STATE
 
 TABLE_FILE = TEST_STATE / "fault-table.md"
@@ -181,10 +182,11 @@ def worker_alive(job: str) -> bool:
         if not proc.name.isdigit():
             continue
         try:
-            argv = (proc / "cmdline").read_bytes().split(b"\0")
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").split()
         except OSError:
             continue
-        if b"local_sagemaker.worker" in argv and job.encode() in argv:
+        # Workers title themselves "local_sagemaker.worker <kind> <job>" (local_sagemaker/worker.py).
+        if cmdline[:1] == [worker.TITLE_PREFIX.encode()] and job.encode() in cmdline:
             return True
     return False
 
