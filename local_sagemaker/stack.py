@@ -213,6 +213,13 @@ def up(cfg: StackConfig) -> Path:
         cfg.s3_port,
         f"{cfg.s3_url}/moto-api/",
     )
+    start_service(cfg)
+    _ensure_bucket(cfg)
+    return write_env_file(cfg)
+
+
+def start_service(cfg: StackConfig) -> None:
+    """The SageMaker-compatible service alone, against the S3 at cfg.s3_port (already running)."""
     _start(
         cfg,
         "sagemaker",
@@ -238,8 +245,6 @@ def up(cfg: StackConfig) -> Path:
         extra_env={ACCESS_KEY_ENV: cfg.access_key_id, SECRET_KEY_ENV: cfg.secret_access_key},
         build=build_id(),
     )
-    _ensure_bucket(cfg)
-    return write_env_file(cfg)
 
 
 def _exited(pid: int) -> bool:
