@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import threading
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -65,22 +67,32 @@ class ServiceSettings(BaseModel):
         }
 
 
+@functools.cache
+def _session() -> Any:
+    """One boto3 session per process: its loader keeps the service models it has read, so every client
+    after the first costs milliseconds. The fork server warms it (local_sagemaker.warm) for its workers."""
+    import boto3
+
+    return boto3.session.Session()
+
+
+_client_lock = threading.Lock()  # a botocore session is not safe to build clients from two threads at once
+
+
 def aws_client(settings: ServiceSettings, service: str) -> Any:
     """A boto3 client for local S3 or Logs, with retries for a busy local server."""
-    import boto3
     from botocore.config import Config
 
     endpoint = settings.s3_endpoint_url if service == "s3" else settings.logs_endpoint_url
-    session: Any = boto3.session.Session(
-        aws_access_key_id=settings.access_key_id,
-        aws_secret_access_key=settings.secret_access_key,
-        region_name=settings.region,
-    )
-    return session.client(
-        service,
-        endpoint_url=endpoint,
-        config=Config(retries={"mode": "standard", "max_attempts": 5}, s3={"addressing_style": "path"}),
-    )
+    with _client_lock:
+        return _session().client(
+            service,
+            endpoint_url=endpoint,
+            region_name=settings.region,
+            aws_access_key_id=settings.access_key_id,
+            aws_secret_access_key=settings.secret_access_key,
+            config=Config(retries={"mode": "standard", "max_attempts": 5}, s3={"addressing_style": "path"}),
+        )
 
 
 def env_flag(name: str, default: bool) -> bool:

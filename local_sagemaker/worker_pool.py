@@ -32,6 +32,7 @@ PRELOAD = [
     "xgboost",
     "optuna",
     "setproctitle",
+    "local_sagemaker.warm",
 ]
 
 
