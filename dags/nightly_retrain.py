@@ -27,7 +27,14 @@ from airflow.providers.amazon.aws.utils.sagemaker import ApprovalStatus
 from airflow.sdk import Asset, CronTriggerTimetable, Param, chain, dag, task
 
 from retraining.dag_defaults import AWS_CONN_ID, DEFAULT_ARGS, job_name_of
-from retraining_airflow.building_blocks import bucket_param, role_arn_param, start_and_await, upload_code
+from retraining_airflow.building_blocks import (
+    bucket_param,
+    connection_region,
+    invalid_params_fail_the_task,
+    role_arn_param,
+    start_and_await,
+    upload_code,
+)
 from retraining_airflow.idempotent import (
     IdempotentModelOperator,
     IdempotentProcessingOperator,
@@ -121,23 +128,17 @@ def nightly_retrain() -> None:
     @task
     def plan(**context: Any) -> dict[str, Any]:
         """Validate the parameters and name everything of this night, before any job starts."""
-        from datetime import date
-
-        from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
-        from airflow.sdk.exceptions import AirflowFailException
 
         from retraining.images import sklearn_processing_image_uri, xgboost_image_uri
-        from retraining.nightly import NightlySettings, plan_night
+        from retraining.nightly import NightlySettings, parse_partition_date, plan_night
         from retraining.settings import parse_settings
 
         params = dict(context["params"])
-        region = AwsBaseHook(aws_conn_id=AWS_CONN_ID, client_type="sagemaker").conn_region_name
+        region = connection_region()
         requested_date = params.pop("partition_date", None)
-        try:
+        with invalid_params_fail_the_task():
             settings = parse_settings({**params, "region": region}, NightlySettings)
-            partition = date.fromisoformat(requested_date) if requested_date else _previous_day(context)
-        except ValueError as error:
-            raise AirflowFailException(f"Invalid parameters: {error}") from None
+            partition = parse_partition_date(requested_date) if requested_date else _previous_day(context)
         return plan_night(
             settings,
             dag_id=context["dag"].dag_id,

@@ -21,7 +21,9 @@ from airflow.sdk import Param, XComArg, chain, dag, task
 from retraining.dag_defaults import AWS_CONN_ID, DEFAULT_ARGS
 from retraining_airflow.building_blocks import (
     bucket_param,
+    connection_region,
     instance_type_param,
+    invalid_params_fail_the_task,
     role_arn_param,
     score_transform_output,
     start_and_await,
@@ -68,16 +70,13 @@ def train_and_transform() -> None:
     @task
     def plan(**context: Any) -> dict[str, Any]:
         """Validate the run's parameters and build every request, before any job starts."""
-        from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
-        from airflow.sdk.exceptions import AirflowFailException
-
         from retraining.builders import plan_train_and_transform
         from retraining.images import sklearn_processing_image_uri, xgboost_image_uri
         from retraining.settings import TrainingRunSettings, parse_settings
 
         params = context["params"]
-        region = AwsBaseHook(aws_conn_id=AWS_CONN_ID, client_type="sagemaker").conn_region_name
-        try:
+        region = connection_region()
+        with invalid_params_fail_the_task():
             settings = parse_settings(
                 {
                     "bucket": params["bucket"],
@@ -97,8 +96,6 @@ def train_and_transform() -> None:
                 },
                 TrainingRunSettings,
             )
-        except ValueError as error:
-            raise AirflowFailException(f"Invalid parameters: {error}") from None  # no retry can fix this
         return plan_train_and_transform(
             settings,
             dag_id=context["dag"].dag_id,

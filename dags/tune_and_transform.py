@@ -26,7 +26,9 @@ from airflow.sdk import Param, XComArg, chain, dag, task
 from retraining.dag_defaults import AWS_CONN_ID, DEFAULT_ARGS
 from retraining_airflow.building_blocks import (
     bucket_param,
+    connection_region,
     instance_type_param,
+    invalid_params_fail_the_task,
     role_arn_param,
     score_transform_output,
     start_and_await,
@@ -177,14 +179,11 @@ def tune_and_transform() -> None:
     @task
     def plan(**context: Any) -> dict[str, Any]:
         """Validate the run's parameters and build the requests, before any job starts."""
-        from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
-        from airflow.sdk.exceptions import AirflowFailException
-
         from retraining.images import sklearn_processing_image_uri, xgboost_image_uri
         from retraining.tuning import parse_tune_run, plan_tune_and_transform
 
         params = context["params"]
-        region = AwsBaseHook(aws_conn_id=AWS_CONN_ID, client_type="sagemaker").conn_region_name
+        region = connection_region()
         run_values = {
             "bucket": params["bucket"],
             "role_arn": params["role_arn"],
@@ -194,10 +193,8 @@ def tune_and_transform() -> None:
             "rows": params["rows"],
             "data_seed": params["data_seed"],
         }
-        try:
+        with invalid_params_fail_the_task():
             run, tuning = parse_tune_run(run_values, {name: params[name] for name in TUNING_PARAMS})
-        except ValueError as error:
-            raise AirflowFailException(f"Invalid parameters: {error}") from None  # no retry can fix this
         return plan_tune_and_transform(
             run,
             tuning,

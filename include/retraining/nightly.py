@@ -57,6 +57,17 @@ def decide_training_mode(
     return "incremental", f"continuing from champion version {champion['version']} ({champion['data_date']})"
 
 
+def parse_partition_date(text: str) -> date:
+    """The form's optional partition_date, with a message that names the field and the format."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise ValueError(
+            f"partition_date: {text!r} is not a date ({error}); use YYYY-MM-DD, or leave it empty for the "
+            "day before the run's logical date"
+        ) from None
+
+
 def input_digest(*inputs: Any) -> str:
     """Six hex characters that change whenever an input that shapes a job's output changes."""
     return hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()).hexdigest()[:6]

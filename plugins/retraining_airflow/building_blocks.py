@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -52,6 +54,24 @@ def start_and_await(operator: type, task_id: str, config: Any, await_task_id: st
     )
     wait = sensor(task_id=await_task_id, job_name=job_name_of(task_id), **SENSOR_ARGS)
     return start, wait
+
+
+def connection_region() -> str:
+    """The region of the AWS connection: the jobs' images and ARNs are regional."""
+    from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
+
+    return str(AwsBaseHook(aws_conn_id=AWS_CONN_ID, client_type="sagemaker").conn_region_name)
+
+
+@contextmanager
+def invalid_params_fail_the_task() -> Iterator[None]:
+    """A ValueError from validating the trigger form fails the task at once: no retry can fix it."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    try:
+        yield
+    except ValueError as error:
+        raise AirflowFailException(f"Invalid parameters: {error}") from None
 
 
 def upload_code(code_s3_uri: str, *scripts: ModuleType) -> list[str]:
