@@ -67,7 +67,7 @@ class Supervisor:
                 if body[kind.status_field] not in ACTIVE_STATES:
                     continue
                 pid = runtime.get("pid")
-                if pid and _is_our_worker(pid):
+                if pid and _is_worker_of(pid, worker.title(self.settings.state_dir, kind.kind, name)):
                     os.kill(pid, signal.SIGKILL)
                 self._finish_if_active(kind, name, RESTART_REASON)
 
@@ -179,9 +179,10 @@ def _signal(proc: BaseProcess, sig: signal.Signals) -> None:
             os.kill(proc.pid, sig)
 
 
-def _is_our_worker(pid: int) -> bool:
+def _is_worker_of(pid: int, title: str) -> bool:
+    """Whether `pid` is still the worker of that job (and not a process that reused its number)."""
     try:
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return False
-    return worker.TITLE_PREFIX.encode() in cmdline
+    return cmdline.replace(b"\0", b" ").strip() == title.encode()

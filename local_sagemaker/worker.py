@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import importlib
 import os
 import select
@@ -20,8 +21,11 @@ from local_sagemaker.store import Store
 TITLE_PREFIX = "local_sagemaker.worker"
 
 
-def title(kind_name: str, name: str) -> str:
-    return f"{TITLE_PREFIX} {kind_name} {name}"
+def title(state_dir: str | Path, kind_name: str, name: str) -> str:
+    """`local_sagemaker.worker <kind> <job> @<service>`: the tag tells apart services that run jobs of the
+    same name (tests, benchmarks), so a restarted service never mistakes another service's worker for its own."""
+    service = hashlib.sha256(str(Path(state_dir).resolve()).encode()).hexdigest()[:8]
+    return f"{TITLE_PREFIX} {kind_name} {name} @{service}"
 
 
 def _end_with(owner_pid: int) -> None:
@@ -67,7 +71,7 @@ def run_job(
     with contextlib.suppress(ImportError):
         import setproctitle
 
-        setproctitle.setproctitle(title(kind_name, name))
+        setproctitle.setproctitle(title(state_dir, kind_name, name))
     log_fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     sys.stdout.flush()
     sys.stderr.flush()

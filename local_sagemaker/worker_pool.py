@@ -56,7 +56,7 @@ class WorkerPool:
         process = self._context.Process(
             target=worker.run_job,
             args=(os.getpid(), str(state_dir), kind_name, name, str(log_path), env),
-            name=worker.title(kind_name, name),
+            name=worker.title(state_dir, kind_name, name),
             # Not daemonic: a tuning job's worker starts workers of its own for its training jobs.
             daemon=False,
         )

@@ -4,7 +4,10 @@ interpreter each; either way a worker is titled after its job and never outlives
 from __future__ import annotations
 
 import json
+import os
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -83,3 +86,24 @@ def test_an_unknown_worker_start_is_refused_with_the_choices(capsys: pytest.Capt
         )
     error = capsys.readouterr().err
     assert "--worker-start" in error and "forkserver" in error and "spawn" in error
+
+
+def test_a_restarted_service_recognises_only_its_own_job_worker(tmp_path: Path) -> None:
+    from local_sagemaker.supervisor import _is_worker_of
+
+    mine = worker.title(tmp_path / "service-a", "training-job", "job-1")
+    other_service = worker.title(tmp_path / "service-b", "training-job", "job-1")
+    titled = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import setproctitle, time; setproctitle.setproctitle({mine!r}); time.sleep(30)",
+        ]
+    )
+    try:
+        wait_until(lambda: _is_worker_of(titled.pid, mine), "the process to take its title")
+        assert not _is_worker_of(titled.pid, other_service)
+        assert not _is_worker_of(os.getpid(), mine)
+    finally:
+        titled.kill()
+        titled.wait()
