@@ -122,13 +122,26 @@ class Store:
             db.execute("DELETE FROM tags WHERE arn=?", (row[0],))
             return True
 
-    def all(self, kind: str) -> list[Body]:
-        rows = (
+    def all(self, kind: str, name_prefix: str = "") -> list[Body]:
+        """Every resource of a kind, oldest first; with `name_prefix`, only names that start with it (a
+        range on the primary key, so one model package group is read without touching the others)."""
+        args: tuple[str, ...]
+        if not name_prefix:
+            query, args = "SELECT body FROM resources WHERE kind=? ORDER BY created, name", (kind,)
+        else:
+            # Names from `prefix` up to (not including) the prefix with its last character incremented.
+            upper = name_prefix[:-1] + chr(ord(name_prefix[-1]) + 1)
+            query = "SELECT body FROM resources WHERE kind=? AND name>=? AND name<? ORDER BY created, name"
+            args = (kind, name_prefix, upper)
+        return [json.loads(r[0]) for r in self._connection().execute(query, args).fetchall()]
+
+    def get_by_arn(self, kind: str, arn: str) -> Body | None:
+        row = (
             self._connection()
-            .execute("SELECT body FROM resources WHERE kind=? ORDER BY created, name", (kind,))
-            .fetchall()
+            .execute("SELECT body FROM resources WHERE kind=? AND arn=?", (kind, arn))
+            .fetchone()
         )
-        return [json.loads(r[0]) for r in rows]
+        return json.loads(row[0]) if row else None
 
     def names_with_runtime(self, kind: str) -> list[tuple[str, Body, Body]]:
         rows = (

@@ -22,7 +22,11 @@ def read_group(client: Any, group: str, approval: str | None = None) -> list[dic
         listing["ModelApprovalStatus"] = approval
     records = []
     try:
-        for page in client.get_paginator("list_model_packages").paginate(**listing):
+        # 100 is ListModelPackages' largest page: a 1,000-version group is 10 list calls, not 100.
+        pages = client.get_paginator("list_model_packages").paginate(
+            **listing, PaginationConfig={"PageSize": 100}
+        )
+        for page in pages:
             for summary in page["ModelPackageSummaryList"]:
                 package = client.describe_model_package(ModelPackageName=summary["ModelPackageArn"])
                 records.append(registry_record(package))

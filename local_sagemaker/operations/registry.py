@@ -9,7 +9,6 @@ from local_sagemaker.operations.context import ServiceContext, now, paginate
 
 GROUP = "model-package-group"
 PACKAGE = "model-package"
-MAX_VERSIONS_LISTED = 100
 
 _PACKAGE_SUMMARY = (
     "ModelPackageName",
@@ -24,11 +23,19 @@ _PACKAGE_SUMMARY = (
 
 
 def _group_or_error(ctx: ServiceContext, name_or_arn: str) -> dict[str, Any]:
-    name = name_or_arn.rsplit("/", 1)[-1] if name_or_arn.startswith("arn:") else name_or_arn
-    group = ctx.store.get(GROUP, name)
+    if name_or_arn.startswith("arn:"):
+        # ARNs are lower-cased: look the ARN up, not the name in it, so any group name resolves.
+        group = ctx.store.get_by_arn(GROUP, name_or_arn.lower())
+    else:
+        group = ctx.store.get(GROUP, name_or_arn)
     if group is None:
-        raise ValidationException(f"ModelPackageGroup {name} does not exist.")
+        raise ValidationException(f"ModelPackageGroup {name_or_arn.rsplit('/', 1)[-1]} does not exist.")
     return group
+
+
+def _versions_of(ctx: ServiceContext, group_name: str) -> list[dict[str, Any]]:
+    # Versions are stored as "<group>/<version>": one key range, whatever else the registry holds.
+    return ctx.store.all(PACKAGE, name_prefix=f"{group_name}/")
 
 
 def create_group(ctx: ServiceContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -57,7 +64,7 @@ def describe_group(ctx: ServiceContext, params: dict[str, Any]) -> dict[str, Any
 def delete_group(ctx: ServiceContext, params: dict[str, Any]) -> dict[str, Any]:
     group = _group_or_error(ctx, params["ModelPackageGroupName"])
     name = group["ModelPackageGroupName"]
-    if any(p.get("ModelPackageGroupName") == name for p in ctx.store.all(PACKAGE)):
+    if _versions_of(ctx, name):
         raise ConflictException(f"Model Package Group {name} still has model packages; delete them first.")
     ctx.store.delete(GROUP, name)
     return {}
@@ -122,16 +129,13 @@ def _take_version(ctx: ServiceContext, group_name: str) -> int:
 
 
 def _package_or_error(ctx: ServiceContext, name_or_arn: str) -> dict[str, Any]:
-    key = name_or_arn.split(":model-package/", 1)[1] if ":model-package/" in name_or_arn else name_or_arn
-    body = ctx.store.get(PACKAGE, key) or _by_arn(ctx, name_or_arn)
+    if name_or_arn.startswith("arn:"):
+        body = ctx.store.get_by_arn(PACKAGE, name_or_arn.lower())  # ARNs are lower-cased
+    else:
+        body = ctx.store.get(PACKAGE, name_or_arn)
     if body is None:
         raise ValidationException(f"ModelPackage {name_or_arn} does not exist.")
     return body
-
-
-def _by_arn(ctx: ServiceContext, arn: str) -> dict[str, Any] | None:
-    # ARNs are lower-cased; fall back to a scan so any spelling of the group name resolves.
-    return next((p for p in ctx.store.all(PACKAGE) if p["ModelPackageArn"] == arn.lower()), None)
 
 
 def describe_package(ctx: ServiceContext, params: dict[str, Any]) -> dict[str, Any]:
@@ -139,10 +143,11 @@ def describe_package(ctx: ServiceContext, params: dict[str, Any]) -> dict[str, A
 
 
 def list_packages(ctx: ServiceContext, params: dict[str, Any]) -> dict[str, Any]:
-    packages = ctx.store.all(PACKAGE)
     if "ModelPackageGroupName" in params:
         group = _group_or_error(ctx, params["ModelPackageGroupName"])["ModelPackageGroupName"]
-        packages = [p for p in packages if p["ModelPackageGroupName"] == group]
+        packages = _versions_of(ctx, group)
+    else:
+        packages = ctx.store.all(PACKAGE)
     if "ModelApprovalStatus" in params:
         packages = [p for p in packages if p["ModelApprovalStatus"] == params["ModelApprovalStatus"]]
     if params.get("ModelPackageType") == "Unversioned":

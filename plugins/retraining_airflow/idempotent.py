@@ -163,7 +163,13 @@ def registered_version_of(hook: Any, group: str, description: str) -> dict[str, 
     """The version summary in `group` registered with exactly this description, if any (descriptions name
     the training job, and ListModelPackages returns them, so one paginated listing answers it)."""
     try:
-        pages = hook.conn.get_paginator("list_model_packages").paginate(ModelPackageGroupName=group)
+        # Newest first: a retried registration finds its version on the first page of 100.
+        pages = hook.conn.get_paginator("list_model_packages").paginate(
+            ModelPackageGroupName=group,
+            SortBy="CreationTime",
+            SortOrder="Descending",
+            PaginationConfig={"PageSize": 100},
+        )
         for page in pages:
             for summary in page["ModelPackageSummaryList"]:
                 if summary.get("ModelPackageDescription") == description:

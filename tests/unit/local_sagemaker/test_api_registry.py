@@ -74,3 +74,51 @@ def test_unknown_group_and_package_are_validation_errors(sagemaker: Any) -> None
         assert caught.value.response["Error"]["Code"] == "ValidationException"
     with pytest.raises(ClientError, match="does not exist"):
         register(sagemaker, "no-such-group", "s3://b/m.tar.gz", "Approved")
+
+
+def test_a_group_lists_only_its_own_versions_beside_groups_with_similar_names(sagemaker: Any) -> None:
+    base = unique("Group")  # capitals: the group's ARNs are lower-cased, its name is not
+    groups = [base, f"{base}-2", f"{base}0"]
+    for group in groups:
+        sagemaker.create_model_package_group(ModelPackageGroupName=group)
+    for index, group in enumerate(groups):
+        for version in range(index + 1):
+            register(sagemaker, group, f"s3://b/{index}/{version}.tar.gz", "Approved")
+
+    for index, group in enumerate(groups):
+        listed = sagemaker.list_model_packages(ModelPackageGroupName=group)["ModelPackageSummaryList"]
+        assert [p["ModelPackageVersion"] for p in listed] == list(range(1, index + 2))
+        assert {p["ModelPackageGroupName"] for p in listed} == {group}
+
+    group_arn = sagemaker.describe_model_package_group(ModelPackageGroupName=base)["ModelPackageGroupArn"]
+    assert group_arn == group_arn.lower()
+    by_arn = sagemaker.list_model_packages(ModelPackageGroupName=group_arn)["ModelPackageSummaryList"]
+    assert [p["ModelPackageGroupName"] for p in by_arn] == [base]
+    described = sagemaker.describe_model_package(ModelPackageName=by_arn[0]["ModelPackageArn"])
+    assert described["ModelPackageGroupName"] == base
+    with pytest.raises(ClientError, match="still has model packages"):
+        sagemaker.delete_model_package_group(ModelPackageGroupName=base)
+
+
+def test_read_group_reads_every_version_in_pages_of_100(sagemaker: Any) -> None:
+    from retraining.history import read_group
+
+    group = unique("history")
+    sagemaker.create_model_package_group(ModelPackageGroupName=group)
+    for version in range(1, 106):
+        register(sagemaker, group, f"s3://b/{version}.tar.gz", "Approved" if version % 2 else "Rejected")
+    list_calls: list[int] = []
+
+    def count(**kwargs: Any) -> None:
+        list_calls.append(1)
+
+    sagemaker.meta.events.register("before-call.sagemaker.ListModelPackages", count)
+    try:
+        records = read_group(sagemaker, group)
+    finally:
+        sagemaker.meta.events.unregister("before-call.sagemaker.ListModelPackages", count)
+    assert [r["version"] for r in records] == list(range(1, 106))
+    assert len(list_calls) == 2, "105 versions are two pages of 100"
+    approved = read_group(sagemaker, group, approval="Approved")
+    assert [r["version"] for r in approved] == list(range(1, 106, 2))
+    assert read_group(sagemaker, unique("no-such-group")) == []
