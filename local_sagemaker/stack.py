@@ -134,16 +134,43 @@ def _reported_build(url: str) -> str | None:
 
 
 def _running_pid(cfg: StackConfig, service: str) -> int | None:
+    """The pid in the service's pid file, if that process is still this stack's service.
+
+    Pids are reused (tests and benchmarks start many processes): a stale pid file must never get some
+    other process signalled, so the process must still show this service's command line."""
     pid_file = cfg.pid_file(service)
     if not pid_file.exists():
         return None
     pid = int(pid_file.read_text())
+    if not _is_service_process(pid, _command_markers(cfg, service)):
+        pid_file.unlink(missing_ok=True)
+        return None
+    return pid
+
+
+def _command_markers(cfg: StackConfig, service: str) -> list[str]:
+    if service == "moto":
+        return ["moto_server", str(cfg.s3_port)]
+    return ["local_sagemaker", "serve", str(cfg.base_dir / "sagemaker")]
+
+
+def _is_service_process(pid: int, markers: list[str]) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
-        pid_file.unlink()
-        return None
-    return pid
+        return False
+    except PermissionError:
+        return False  # not ours
+    proc_cmdline = Path(f"/proc/{pid}/cmdline")
+    if proc_cmdline.parent.parent.joinpath("self").exists():
+        try:
+            command = proc_cmdline.read_bytes().decode(errors="replace").replace("\0", " ")
+        except OSError:
+            return False
+    else:  # no /proc (macOS): ask ps
+        answer = subprocess.run(["ps", "-o", "command=", "-p", str(pid)], capture_output=True, text=True)
+        command = answer.stdout
+    return all(marker in command for marker in markers)
 
 
 def _start(

@@ -33,3 +33,23 @@ def test_a_service_from_older_code_is_restarted(tmp_path: Path, monkeypatch: pyt
         assert cfg.pid_file("sagemaker").read_text() != first_pid
     finally:
         stack.down(cfg)
+
+
+def test_a_stale_pid_file_never_gets_another_process_signalled(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    cfg = stack.StackConfig(base_dir=tmp_path, s3_port=free_port(), sagemaker_port=free_port())
+    bystander = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(30)"], start_new_session=True
+    )
+    try:
+        # The service died long ago and its pid now belongs to some other program.
+        cfg.pid_file("sagemaker").parent.mkdir(parents=True)
+        cfg.pid_file("sagemaker").write_text(str(bystander.pid))
+        stack.stop_service(cfg, "sagemaker")
+        assert bystander.poll() is None, "the bystander was signalled"
+        assert not cfg.pid_file("sagemaker").exists()
+    finally:
+        bystander.kill()
+        bystander.wait()
