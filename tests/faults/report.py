@@ -11,8 +11,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from local_sagemaker import worker
 from tests.conftest import TEST_STATE
+from tests.support.workers import worker_pids
 
 TABLE_FILE = TEST_STATE / "fault-table.md"
 ACTIVE = ("InProgress", "Stopping")
@@ -178,17 +178,7 @@ def orphans(sagemaker: Any, text: str, settle_seconds: float = 15) -> int:
 
 
 def worker_alive(job: str) -> bool:
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").split()
-        except OSError:
-            continue
-        # Workers title themselves "local_sagemaker.worker <kind> <job>" (local_sagemaker/worker.py).
-        if cmdline[:1] == [worker.TITLE_PREFIX.encode()] and job.encode() in cmdline:
-            return True
-    return False
+    return bool(worker_pids(job))
 
 
 # artifacts

@@ -19,21 +19,7 @@ from local_sagemaker import stack, worker
 from local_sagemaker.__main__ import build_parser
 from tests.conftest import free_port
 from tests.support.sagemaker_api import wait_training
-
-
-def processes_titled(text: str) -> list[int]:
-    """PIDs whose command line starts with the worker title and mentions `text`."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            words = (proc / "cmdline").read_bytes().replace(b"\0", b" ").split()
-        except OSError:
-            continue
-        if words[:1] == [worker.TITLE_PREFIX.encode()] and text.encode() in words:
-            found.append(int(proc.name))
-    return found
+from tests.support.workers import worker_pids
 
 
 def wait_until(condition: Any, what: str, timeout: float = 20.0) -> None:
@@ -50,11 +36,11 @@ def test_a_killed_service_takes_its_running_workers_with_it(
     running = training_request(hyperparameters={"num_round": "500000", "max_depth": "8"})
     name = running["TrainingJobName"]
     sagemaker.create_training_job(**running)
-    wait_until(lambda: processes_titled(name), "the job's worker, titled after the job")
+    wait_until(lambda: worker_pids(name), "the job's worker, titled after the job")
 
     stack.stop_service(local_stack, "sagemaker", signal.SIGKILL)
     try:
-        wait_until(lambda: not processes_titled(name), "the worker to end with the service")
+        wait_until(lambda: not worker_pids(name), "the worker to end with the service")
     finally:
         stack.up(local_stack)
     assert sagemaker.describe_training_job(TrainingJobName=name)["TrainingJobStatus"] == "Failed"
