@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 from bench.report import save, table
 from bench.stack import STATE, start_stack
@@ -57,13 +58,30 @@ def _task_times(dag_id: str, run_id: str) -> dict[str, tuple[datetime, datetime]
         return {ti.task_id: (ti.start_date, ti.end_date) for ti in rows if ti.start_date and ti.end_date}
 
 
-def measure(dag_id: str) -> list[object]:
+# (DAG, what the row is, trigger conf): the nightly runs are a first night (full) and the night after
+# (incremental from it), at the form's default 5,000 rows a day and at 200,000.
+RUNS: list[tuple[str, str, dict[str, Any]]] = [
+    ("train_and_transform", "", {}),
+    ("tune_and_transform", "", {}),
+    *[
+        (
+            "nightly_retrain",
+            f"{rows:,} rows/day, {night}",
+            {"partition_date": day, "rows_per_day": rows, "model_package_group": f"bench-e2e-{rows}"},
+        )
+        for rows in (5_000, 200_000)
+        for night, day in (("1st night (full)", "2026-05-01"), ("2nd night (incremental)", "2026-05-02"))
+    ],
+]
+
+
+def measure(dag_id: str, label: str, conf: dict[str, Any]) -> tuple[list[object], dict[str, float]]:
     import boto3
 
     from scripts.dag_runs import run_dag
 
     started = time.monotonic()
-    result = run_dag(dag_id, datetime.now(UTC).replace(microsecond=0))
+    result = run_dag(dag_id, datetime.now(UTC).replace(microsecond=0), conf=conf)
     wall = time.monotonic() - started
     if not result.succeeded():
         raise SystemExit(f"{dag_id} failed: {result.task_states}")
@@ -78,14 +96,27 @@ def measure(dag_id: str) -> list[object]:
         startup_seconds += (job[start_field] - job["CreationTime"]).total_seconds()
         polling_seconds += max(0.0, (tasks[sensor][1] - job[end_field]).total_seconds())
     overhead = wall - job_seconds - startup_seconds - polling_seconds
+    parts = {"wall": wall, "job": job_seconds, "polling": polling_seconds, "overhead": overhead}
     return [
-        dag_id,
+        f"{dag_id} ({label})" if label else dag_id,
         f"{wall:.1f}",
         f"{job_seconds:.1f} ({job_seconds / wall:.0%})",
         f"{startup_seconds:.1f} ({startup_seconds / wall:.0%})",
         f"{polling_seconds:.1f} ({polling_seconds / wall:.0%})",
         f"{overhead:.1f} ({overhead / wall:.0%})",
-    ]
+    ], parts
+
+
+def _nightly_verdict(label: str, parts: dict[str, float]) -> str:
+    others = {"polling wait": parts["polling"], "Airflow overhead": parts["overhead"]}
+    largest_other = max(others, key=lambda name: others[name])
+    share = (
+        "is the largest part"
+        if parts["job"] >= others[largest_other]
+        else f"is NOT the largest part ({parts['job']:.1f} s against {others[largest_other]:.1f} s of "
+        f"{largest_other})"
+    )
+    return f"nightly_retrain, {label}: {parts['wall']:.1f} s ({'met' if parts['wall'] < 60 else 'NOT met'}: < 60 s); job time {share}."
 
 
 def _job_name(dag_id: str, run_id: str, task_id: str) -> str:
@@ -102,7 +133,9 @@ def _job_name(dag_id: str, run_id: str, task_id: str) -> str:
 def main() -> None:
     shutil.rmtree(STATE / "e2e", ignore_errors=True)
     start_stack("e2e", airflow=True)
-    rows = [measure(dag_id) for dag_id in JOBS]
+    measured = [(label, *measure(dag_id, label, conf)) for dag_id, label, conf in RUNS]
+    rows = [row for _, row, _ in measured]
+    verdicts = [_nightly_verdict(label, parts) for label, _, parts in measured if label]
     save(
         "e2e",
         "End-to-end DAG runs on the local stack",
@@ -120,7 +153,15 @@ def main() -> None:
             "Job start-up: creation to start (worker process launch and imports in the local service).",
             "Polling wait: from a job's end until its sensor finished; sensors poke every RETRAINING_POLL_SECONDS (2 s locally).",
             "Airflow overhead: the rest (task start-up in dag.test, plan/upload/evaluate tasks, scheduling loop).",
-            "nightly_retrain is its first night (a full retrain); target (issue 8): < 60 s a night on 2 cores.",
+            "train_and_transform runs first and also pays Airflow's one-time start-up in this process "
+            "(metadata DB session, provider and plugin loading): compare the DAGs' overhead with that in mind.",
+            "Target (issue 8): nightly_retrain < 60 s a night on 2 cores, with job time the largest part:",
+            *verdicts,
+            "Why job time is not the largest part locally: a local job here takes 1-3 s (the service starts it in "
+            "~0.1 s and the data is small), while every job also costs Airflow a task pair (operator + sensor; "
+            "~0.5 s each in dag.test) and a poke interval of waiting (2 s here). On SageMaker a job takes minutes "
+            "and the same fixed costs become a few percent; locally, a shorter RETRAINING_POLL_SECONDS trades "
+            "polling wait for more pokes.",
         ],
     )
 
