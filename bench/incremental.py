@@ -71,7 +71,7 @@ def _run_training(sagemaker: Any, request: dict[str, Any]) -> dict[str, Any]:
         job = sagemaker.describe_training_job(TrainingJobName=request["TrainingJobName"])
         if job["TrainingJobStatus"] in ("Completed", "Failed", "Stopped"):
             break
-        time.sleep(0.25)
+        time.sleep(0.1)  # fine-grained: the status is seen at most 0.1 s late, either mode
     if job["TrainingJobStatus"] != "Completed":
         raise RuntimeError(f"{request['TrainingJobName']}: {job.get('FailureReason')}")
     metrics = {m["MetricName"]: m["Value"] for m in job["FinalMetricDataList"]}
@@ -87,6 +87,33 @@ def _run_training(sagemaker: Any, request: dict[str, Any]) -> dict[str, Any]:
         "rmse": metrics["validation:rmse"],
         "artifact": job["ModelArtifacts"]["S3ModelArtifacts"],
     }
+
+
+def _in_process_floor(day: date) -> tuple[float, float]:
+    """xgboost alone, in this process, on the same day's data and rounds: (full s, incremental s), each the
+    fastest of 2. Continuing a model first predicts the day's rows with every tree it already has (xgboost's
+    prediction cache), so this ratio is the floor any service can reach on this data."""
+    import xgboost
+
+    from retraining.scripts.daily_data import partition
+
+    data = partition(day, ROWS, 0.0)
+    params = {"objective": "reg:squarederror", "eval_metric": "rmse", "max_depth": 6, "eta": 0.1}
+
+    def matrices() -> tuple[Any, list[tuple[Any, str]]]:
+        train = xgboost.DMatrix(data["train"][:, 1:], label=data["train"][:, 0])
+        validation = xgboost.DMatrix(data["validation"][:, 1:], label=data["validation"][:, 0])
+        return train, [(train, "train"), (validation, "validation")]
+
+    def timed(rounds: int, prior: Any) -> tuple[float, Any]:
+        train, evals = matrices()  # fresh matrices: no prediction cache carried over from another run
+        started = time.perf_counter()
+        model = xgboost.train(params, train, rounds, evals=evals, verbose_eval=False, xgb_model=prior)
+        return time.perf_counter() - started, model
+
+    full_runs = [timed(FULL_ROUNDS, None) for _ in range(2)]
+    incremental_runs = [timed(EXTRA_ROUNDS, full_runs[0][1]) for _ in range(2)]
+    return min(t for t, _ in full_runs), min(t for t, _ in incremental_runs)
 
 
 def main() -> None:
@@ -147,6 +174,8 @@ def main() -> None:
             f"{median(gaps):+.1%}",
         ]
     )
+    floor_full, floor_incremental = _in_process_floor(FIRST_DAY + timedelta(days=1))
+    floor_ratio = floor_incremental / floor_full
     save(
         "incremental",
         "Incremental vs full retraining (nightly_retrain's training jobs)",
@@ -178,7 +207,16 @@ def main() -> None:
             "xgboost, pandas and boto3 per job) it was ~2.2 s and the median time ratio was 0.69.",
             "Each time is the fastest of 2 identical runs (a busy machine only adds time).",
             "The incremental model continues yesterday's incremental model (the champion chain), as the DAG does.",
-            "Targets (issue 5): time ratio <= 0.30 and RMSE within 2 % of the full retrain's.",
+            f"xgboost alone, in this process, on {FIRST_DAY + timedelta(days=1)}'s data with the same rounds "
+            f"(fastest of 2): full {floor_full:.2f} s, incremental {floor_incremental:.2f} s, ratio "
+            f"{floor_ratio:.2f}. Continuing a model first predicts the day's rows with every tree it already has "
+            "(xgboost's prediction cache), which a 20-round continuation of a 300-tree model cannot skip: that "
+            "ratio is the floor for this data, before any service cost.",
+            f"Targets (issue 5): time ratio <= 0.30: {'met' if median(ratios) <= 0.30 else 'NOT met'} "
+            f"(median {median(ratios):.2f}; the training phase alone {median(train_ratios):.2f}, against the "
+            f"algorithm's own {floor_ratio:.2f}; the rest is the ~0.3 s every job pays for S3 transfers and "
+            "status, which weighs more on the shorter job). RMSE within 2 % of the full retrain's: "
+            f"{'met' if median(gaps) <= 0.02 else 'NOT met'} (median {median(gaps):+.1%}, negative = better).",
         ],
     )
 
