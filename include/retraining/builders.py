@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -160,6 +161,56 @@ def transform_request(
     )
 
 
+@dataclass(frozen=True)
+class SeededRunLayout:
+    """Where one run of a seeded DAG keeps everything: s3://<bucket>/<dag>/<run key>/{code,data,models,transform}."""
+
+    key: str
+    root: str
+
+    @property
+    def data(self) -> str:
+        return f"{self.root}/data"
+
+    @property
+    def transform_output(self) -> str:
+        return f"{self.root}/transform"
+
+
+def seeded_run_plan(
+    settings: SeededRunSettings,
+    *,
+    job_prefix: str,
+    dag_id: str,
+    run_id: str,
+    logical_date: datetime | None,
+    xgboost_image: str,
+    processing_image: str,
+) -> tuple[SeededRunLayout, dict[str, Any]]:
+    """What every seeded run plans the same way: its S3 layout, the seeding job, the training data channels'
+    home and where the transform of the test rows writes (and its labels)."""
+    key = run_key(run_id, logical_date)
+    layout = SeededRunLayout(key=key, root=f"s3://{settings.bucket}/{dag_id}/{key}")
+    seed_job = job_name(job_prefix, "seed", key)
+    return layout, {
+        "run_key": key,
+        "code_s3_uri": f"{layout.root}/code/",
+        "seed_job_name": seed_job,
+        "seed_request": seed_processing_request(
+            job=seed_job,
+            settings=settings,
+            image_uri=processing_image,
+            code_s3_uri=f"{layout.root}/code/",
+            output_s3_prefix=layout.data,
+        ),
+        "xgboost_image": xgboost_image,
+        "role_arn": settings.role_arn,
+        # SageMaker writes <S3OutputPath>/<input file name>.out
+        "transform_output_s3_uri": f"{layout.transform_output}/test.csv.out",
+        "test_labels_s3_uri": f"{layout.data}/test_labels/test_labels.csv",
+    }
+
+
 def plan_train_and_transform(
     settings: TrainingRunSettings,
     *,
@@ -170,47 +221,37 @@ def plan_train_and_transform(
     processing_image: str,
 ) -> dict[str, Any]:
     """Every name, S3 location and request of one `train_and_transform` run."""
-    key = run_key(run_id, logical_date)
-    root = f"s3://{settings.bucket}/{dag_id}/{key}"
-    data = f"{root}/data"
-    training_job = job_name("tt", "train", key)
+    layout, plan = seeded_run_plan(
+        settings,
+        job_prefix="tt",
+        dag_id=dag_id,
+        run_id=run_id,
+        logical_date=logical_date,
+        xgboost_image=xgboost_image,
+        processing_image=processing_image,
+    )
+    training_job = job_name("tt", "train", layout.key)
     model = model_name(training_job)
-    transform_job = job_name("tt", "transform", key)
-    seed_job = job_name("tt", "seed", key)
-    transform_output = f"{root}/transform"
+    transform_job = job_name("tt", "transform", layout.key)
     return {
-        "run_key": key,
-        "code_s3_uri": f"{root}/code/",
-        "seed_job_name": seed_job,
-        "seed_request": seed_processing_request(
-            job=seed_job,
-            settings=settings,
-            image_uri=processing_image,
-            code_s3_uri=f"{root}/code/",
-            output_s3_prefix=data,
-        ),
+        **plan,
         "training_job_name": training_job,
         "training_request": training_request(
             job=training_job,
             settings=settings,
             hyperparameters=settings.hyperparameters,
             image_uri=xgboost_image,
-            train_s3_uri=f"{data}/train/",
-            validation_s3_uri=f"{data}/validation/",
-            output_s3_path=f"{root}/models",
+            train_s3_uri=f"{layout.data}/train/",
+            validation_s3_uri=f"{layout.data}/validation/",
+            output_s3_path=f"{layout.root}/models",
         ),
-        "xgboost_image": xgboost_image,
-        "role_arn": settings.role_arn,
         "model_name": model,
         "transform_job_name": transform_job,
         "transform_request": transform_request(
             job=transform_job,
             model=model,
-            input_s3_uri=f"{data}/test/",
-            output_s3_path=transform_output,
+            input_s3_uri=f"{layout.data}/test/",
+            output_s3_path=layout.transform_output,
             instance_type=settings.transform_instance_type,
         ),
-        # SageMaker writes <S3OutputPath>/<input file name>.out
-        "transform_output_s3_uri": f"{transform_output}/test.csv.out",
-        "test_labels_s3_uri": f"{data}/test_labels/test_labels.csv",
     }

@@ -19,8 +19,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from retraining.builders import checked, model_request, s3_channel, seed_processing_request, transform_request
-from retraining.naming import JOB_NAME, TUNING_JOB_MAX, job_name, model_name, run_key
+from retraining.builders import checked, model_request, s3_channel, seeded_run_plan, transform_request
+from retraining.naming import JOB_NAME, TUNING_JOB_MAX, job_name, model_name
 from retraining.settings import AwsJobSettings, SeededRunSettings, parse_settings
 
 Strategy = Literal["Bayesian", "Random", "Grid", "Hyperband"]
@@ -371,43 +371,33 @@ def plan_tune_and_transform(
 ) -> dict[str, Any]:
     """Every name, S3 location and request of one `tune_and_transform` run known before tuning ends (the
     model and the transform follow from the best training job: `best_model_and_transform`)."""
-    key = run_key(run_id, logical_date)
-    root = f"s3://{run.bucket}/{dag_id}/{key}"
-    data = f"{root}/data"
-    seed_job = job_name("tn", "seed", key)
-    tuning_job = job_name("tn", "tune", key, max_length=TUNING_JOB_MAX)
-    transform_output = f"{root}/transform"
+    layout, plan = seeded_run_plan(
+        run,
+        job_prefix="tn",
+        dag_id=dag_id,
+        run_id=run_id,
+        logical_date=logical_date,
+        xgboost_image=xgboost_image,
+        processing_image=processing_image,
+    )
+    tuning_job = job_name("tn", "tune", layout.key, max_length=TUNING_JOB_MAX)
     return {
-        "run_key": key,
-        "code_s3_uri": f"{root}/code/",
-        "seed_job_name": seed_job,
-        "seed_request": seed_processing_request(
-            job=seed_job,
-            settings=run,
-            image_uri=processing_image,
-            code_s3_uri=f"{root}/code/",
-            output_s3_prefix=data,
-        ),
+        **plan,
         "tuning_job_name": tuning_job,
         "tuning_request": tuning_request(
             job=tuning_job,
             settings=run,
             tuning=tuning,
             image_uri=xgboost_image,
-            train_s3_uri=f"{data}/train/",
-            validation_s3_uri=f"{data}/validation/",
-            output_s3_path=f"{root}/models",
+            train_s3_uri=f"{layout.data}/train/",
+            validation_s3_uri=f"{layout.data}/validation/",
+            output_s3_path=f"{layout.root}/models",
         ),
         "objective_metric": tuning.objective_metric,
-        "xgboost_image": xgboost_image,
-        "role_arn": run.role_arn,
-        "transform_job_name": job_name("tn", "transform", key),
-        "transform_input_s3_uri": f"{data}/test/",
-        "transform_output_path": transform_output,
+        "transform_job_name": job_name("tn", "transform", layout.key),
+        "transform_input_s3_uri": f"{layout.data}/test/",
+        "transform_output_path": layout.transform_output,
         "transform_instance_type": run.transform_instance_type,
-        # SageMaker writes <S3OutputPath>/<input file name>.out
-        "transform_output_s3_uri": f"{transform_output}/test.csv.out",
-        "test_labels_s3_uri": f"{data}/test_labels/test_labels.csv",
     }
 
 
