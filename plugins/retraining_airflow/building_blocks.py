@@ -8,12 +8,6 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from airflow.providers.amazon.aws.sensors.sagemaker import (
-    SageMakerProcessingSensor,
-    SageMakerTrainingSensor,
-    SageMakerTransformSensor,
-    SageMakerTuningSensor,
-)
 from airflow.sdk import Param
 
 from retraining.dag_defaults import AWS_CONN_ID, DEFAULT_BUCKET, DEFAULT_ROLE_ARN, SENSOR_ARGS, job_name_of
@@ -23,14 +17,15 @@ from retraining_airflow.idempotent import (
     IdempotentTransformOperator,
     IdempotentTuningOperator,
 )
+from retraining_airflow.sensors import ProcessingSensor, TrainingSensor, TransformSensor, TuningSensor
 
 # The sensor that waits for each operator's job; print_log only where the provider has it (and we poll
 # with the sensor instead, so the operator itself never prints).
 _SENSOR_OF: dict[type, tuple[type, dict[str, Any]]] = {
-    IdempotentProcessingOperator: (SageMakerProcessingSensor, {"print_log": False}),
-    IdempotentTrainingOperator: (SageMakerTrainingSensor, {"print_log": False}),
-    IdempotentTransformOperator: (SageMakerTransformSensor, {}),
-    IdempotentTuningOperator: (SageMakerTuningSensor, {}),
+    IdempotentProcessingOperator: (ProcessingSensor, {"print_log": False}),
+    IdempotentTrainingOperator: (TrainingSensor, {"print_log": False}),
+    IdempotentTransformOperator: (TransformSensor, {}),
+    IdempotentTuningOperator: (TuningSensor, {}),
 }
 
 INSTANCE_TYPES = [

@@ -15,12 +15,6 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
-from airflow.providers.amazon.aws.sensors.sagemaker import (
-    SageMakerProcessingSensor,
-    SageMakerTrainingSensor,
-    SageMakerTransformSensor,
-    SageMakerTuningSensor,
-)
 from airflow.sdk import BaseOperatorLink
 
 from retraining import links
@@ -33,6 +27,7 @@ from retraining_airflow.idempotent import (
     IdempotentTransformOperator,
     IdempotentTuningOperator,
 )
+from retraining_airflow.sensors import ProcessingSensor, TrainingSensor, TransformSensor, TuningSensor
 
 if TYPE_CHECKING:
     from airflow.sdk import BaseOperator
@@ -133,25 +128,25 @@ class SageMakerResourceLink(BaseOperatorLink):
 class SageMakerTrainingJobLink(SageMakerResourceLink):
     name = "SageMaker training job"
     kind = links.TRAINING.kind
-    operators: ClassVar[list[type[BaseOperator]]] = [IdempotentTrainingOperator, SageMakerTrainingSensor]
+    operators: ClassVar[list[type[BaseOperator]]] = [IdempotentTrainingOperator, TrainingSensor]
 
 
 class SageMakerProcessingJobLink(SageMakerResourceLink):
     name = "SageMaker processing job"
     kind = links.PROCESSING.kind
-    operators: ClassVar[list[type[BaseOperator]]] = [IdempotentProcessingOperator, SageMakerProcessingSensor]
+    operators: ClassVar[list[type[BaseOperator]]] = [IdempotentProcessingOperator, ProcessingSensor]
 
 
 class SageMakerTransformJobPageLink(SageMakerResourceLink):
     name = "SageMaker transform job"
     kind = links.TRANSFORM.kind
-    operators: ClassVar[list[type[BaseOperator]]] = [IdempotentTransformOperator, SageMakerTransformSensor]
+    operators: ClassVar[list[type[BaseOperator]]] = [IdempotentTransformOperator, TransformSensor]
 
 
 class SageMakerTuningJobLink(SageMakerResourceLink):
     name = "SageMaker tuning job"
     kind = links.TUNING.kind
-    operators: ClassVar[list[type[BaseOperator]]] = [IdempotentTuningOperator, SageMakerTuningSensor]
+    operators: ClassVar[list[type[BaseOperator]]] = [IdempotentTuningOperator, TuningSensor]
 
 
 class _ResultNamedLink(SageMakerResourceLink):
