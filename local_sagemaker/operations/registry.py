@@ -22,12 +22,15 @@ _PACKAGE_SUMMARY = (
 )
 
 
-def _group_or_error(ctx: ServiceContext, name_or_arn: str) -> dict[str, Any]:
+def _by_name_or_arn(ctx: ServiceContext, kind: str, name_or_arn: str) -> dict[str, Any] | None:
     if name_or_arn.startswith("arn:"):
         # ARNs are lower-cased: look the ARN up, not the name in it, so any group name resolves.
-        group = ctx.store.get_by_arn(GROUP, name_or_arn.lower())
-    else:
-        group = ctx.store.get(GROUP, name_or_arn)
+        return ctx.store.get_by_arn(kind, name_or_arn.lower())
+    return ctx.store.get(kind, name_or_arn)
+
+
+def _group_or_error(ctx: ServiceContext, name_or_arn: str) -> dict[str, Any]:
+    group = _by_name_or_arn(ctx, GROUP, name_or_arn)
     if group is None:
         raise ValidationException(f"ModelPackageGroup {name_or_arn.rsplit('/', 1)[-1]} does not exist.")
     return group
@@ -129,10 +132,7 @@ def _take_version(ctx: ServiceContext, group_name: str) -> int:
 
 
 def _package_or_error(ctx: ServiceContext, name_or_arn: str) -> dict[str, Any]:
-    if name_or_arn.startswith("arn:"):
-        body = ctx.store.get_by_arn(PACKAGE, name_or_arn.lower())  # ARNs are lower-cased
-    else:
-        body = ctx.store.get(PACKAGE, name_or_arn)
+    body = _by_name_or_arn(ctx, PACKAGE, name_or_arn)
     if body is None:
         raise ValidationException(f"ModelPackage {name_or_arn} does not exist.")
     return body
