@@ -21,6 +21,7 @@ from pathlib import Path
 
 from local_sagemaker.__main__ import ACCESS_KEY_ENV, SECRET_KEY_ENV, port_free
 from local_sagemaker.build import build_id
+from local_sagemaker.processes import command_line
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -155,22 +156,8 @@ def _command_markers(cfg: StackConfig, service: str) -> list[str]:
 
 
 def _is_service_process(pid: int, markers: list[str]) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return False  # not ours
-    proc_cmdline = Path(f"/proc/{pid}/cmdline")
-    if proc_cmdline.parent.parent.joinpath("self").exists():
-        try:
-            command = proc_cmdline.read_bytes().decode(errors="replace").replace("\0", " ")
-        except OSError:
-            return False
-    else:  # no /proc (macOS): ask ps
-        answer = subprocess.run(["ps", "-o", "command=", "-p", str(pid)], capture_output=True, text=True)
-        command = answer.stdout
-    return all(marker in command for marker in markers)
+    command = command_line(pid)
+    return command is not None and all(marker in command for marker in markers)
 
 
 def _start(

@@ -15,6 +15,7 @@ from typing import Any
 from local_sagemaker import faults, worker
 from local_sagemaker.config import ServiceSettings
 from local_sagemaker.jobs import ACTIVE_STATES, FAILED, JOB_KINDS, STOPPED, STOPPING, TERMINAL_STATES, JobKind
+from local_sagemaker.processes import command_line
 from local_sagemaker.store import Store
 from local_sagemaker.worker_pool import WorkerPool
 
@@ -181,8 +182,4 @@ def _signal(proc: BaseProcess, sig: signal.Signals) -> None:
 
 def _is_worker_of(pid: int, title: str) -> bool:
     """Whether `pid` is still the worker of that job (and not a process that reused its number)."""
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return False
-    return cmdline.replace(b"\0", b" ").strip() == title.encode()
+    return command_line(pid) == title
