@@ -16,13 +16,6 @@ DAG_FILES = sorted(p for p in DAGS_FOLDER.glob("*.py") if not p.name.startswith(
 HEAVY_MODULES = ("sagemaker.core", "xgboost", "sklearn", "pandas", "optuna")
 
 
-@pytest.fixture(scope="module")
-def dag_bag() -> Any:
-    from airflow.dag_processing.dagbag import DagBag
-
-    return DagBag(dag_folder=str(DAGS_FOLDER))
-
-
 def test_no_import_errors(dag_bag: Any) -> None:
     assert dag_bag.import_errors == {}
     assert len(dag_bag.dags) >= len(DAG_FILES) >= 1

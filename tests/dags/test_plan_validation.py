@@ -7,8 +7,6 @@ from typing import Any
 
 import pytest
 
-from tests.dags.test_dag_integrity import dag_bag  # noqa: F401  (the shared DagBag fixture)
-
 BAD_VALUES = [
     ("train_and_transform", "bucket", "Not_A_Bucket"),
     ("train_and_transform", "role_arn", "SageMakerRole"),
@@ -32,7 +30,7 @@ def form_defaults(dag: Any) -> dict[str, Any]:
 
 @pytest.mark.parametrize(("dag_id", "field", "value"), BAD_VALUES)
 def test_a_bad_form_value_fails_plan_naming_the_field(
-    dag_bag: Any,  # noqa: F811
+    dag_bag: Any,
     monkeypatch: pytest.MonkeyPatch,
     dag_id: str,
     field: str,
@@ -49,7 +47,7 @@ def test_a_bad_form_value_fails_plan_naming_the_field(
 
 
 @pytest.mark.parametrize("dag_id", ["train_and_transform", "tune_and_transform", "nightly_retrain"])
-def test_the_form_defaults_plan_a_run(dag_bag: Any, monkeypatch: pytest.MonkeyPatch, dag_id: str) -> None:  # noqa: F811
+def test_the_form_defaults_plan_a_run(dag_bag: Any, monkeypatch: pytest.MonkeyPatch, dag_id: str) -> None:
     dag = dag_bag.dags[dag_id]
     params = form_defaults(dag)
     if dag_id == "nightly_retrain":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -37,6 +38,16 @@ def channel(name: str, uri: str, content_type: str = "text/csv") -> dict[str, An
             }
         },
     }
+
+
+def wait_for(condition: Callable[[], object], what: str, timeout_seconds: float = 60) -> None:
+    """Poll `condition` every 0.2 s until it holds; fail naming `what` after the timeout."""
+    deadline = time.monotonic() + timeout_seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
 
 
 def wait_training(sagemaker: Any, name: str) -> dict[str, Any]:

@@ -5,14 +5,13 @@ from __future__ import annotations
 import copy
 import re
 import signal
-import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.support.sagemaker_api import ROLE, XGBOOST_IMAGE, channel, unique, wait_until_done
+from tests.support.sagemaker_api import ROLE, XGBOOST_IMAGE, channel, unique, wait_for, wait_until_done
 
 STATIC = {"objective": "reg:logistic", "eval_metric": "rmse", "num_round": "5"}
 RANGES: dict[str, Any] = {
@@ -81,15 +80,6 @@ def children_of(sagemaker: Any, name: str) -> list[dict[str, Any]]:
         HyperParameterTuningJobName=name, PaginationConfig={"PageSize": 2}
     )
     return [summary for page in pages for summary in page["TrainingJobSummaries"]]
-
-
-def wait_for(condition: Callable[[], bool], what: str, timeout_seconds: float = 60) -> None:
-    deadline = time.monotonic() + timeout_seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def objective(summary: dict[str, Any]) -> float:

@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -18,16 +17,8 @@ import pytest
 from local_sagemaker import stack, worker
 from local_sagemaker.__main__ import build_parser
 from tests.conftest import free_port
-from tests.support.sagemaker_api import wait_training
+from tests.support.sagemaker_api import wait_for, wait_training
 from tests.support.workers import worker_pids
-
-
-def wait_until(condition: Any, what: str, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.2)
 
 
 def test_a_killed_service_takes_its_running_workers_with_it(
@@ -36,11 +27,11 @@ def test_a_killed_service_takes_its_running_workers_with_it(
     running = training_request(hyperparameters={"num_round": "500000", "max_depth": "8"})
     name = running["TrainingJobName"]
     sagemaker.create_training_job(**running)
-    wait_until(lambda: worker_pids(name), "the job's worker, titled after the job")
+    wait_for(lambda: worker_pids(name), "the job's worker, titled after the job")
 
     stack.stop_service(local_stack, "sagemaker", signal.SIGKILL)
     try:
-        wait_until(lambda: not worker_pids(name), "the worker to end with the service")
+        wait_for(lambda: not worker_pids(name), "the worker to end with the service")
     finally:
         stack.up(local_stack)
     assert sagemaker.describe_training_job(TrainingJobName=name)["TrainingJobStatus"] == "Failed"
@@ -87,7 +78,7 @@ def test_a_restarted_service_recognises_only_its_own_job_worker(tmp_path: Path) 
         ]
     )
     try:
-        wait_until(lambda: _is_worker_of(titled.pid, mine), "the process to take its title")
+        wait_for(lambda: _is_worker_of(titled.pid, mine), "the process to take its title")
         assert not _is_worker_of(titled.pid, other_service)
         assert not _is_worker_of(os.getpid(), mine)
     finally:
