@@ -12,9 +12,11 @@ export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 AIRFLOW_UI_PORT ?= 8080
 
-.PHONY: install demo ui browser test lint typecheck unit local-up local-down local-status airflow-db lock bench clean
+.PHONY: install install-dev demo ui system-packages test lint typecheck unit local-up local-down local-status airflow-db lock bench clean
 
 install: $(VENV)/.installed
+# The test-only clients (SageMaker Python SDK v3, AWS CLI) on top of the runtime set.
+install-dev: $(VENV)/.installed-dev
 
 # uv resolves and installs the pinned set in seconds; it is itself pinned and bootstrapped by pip.
 $(UV):
@@ -27,8 +29,14 @@ $(VENV)/.installed: requirements.txt pyproject.toml | $(UV)
 	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(UV) pip install --quiet --no-deps -e .
 	touch $@
 
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(UV) pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# Both sets are resolved together (requirements-dev.in includes requirements.in), so they agree.
 lock: | $(UV)
-	$(UV) pip compile requirements.in -o requirements.txt --python-version 3.11
+	$(UV) pip compile requirements-dev.in -o requirements-dev.txt --python-version 3.11
+	$(UV) pip compile requirements.in -c requirements-dev.txt -o requirements.txt --python-version 3.11
 
 local-up: install
 	$(PY) -m local_sagemaker.stack up
@@ -45,27 +53,28 @@ $(AIRFLOW_HOME)/airflow.db: | install
 airflow-db: $(AIRFLOW_HOME)/airflow.db
 
 demo: local-up airflow-db
+	@bash scripts/apt_install.sh $(LOCAL)/apt.log bubblewrap
 	source $(LOCAL)/env && $(PY) scripts/demo.py
 
 # A real Airflow UI (api-server, scheduler, dag-processor, triggerer) on the local stack; Ctrl-C stops it.
 ui: local-up airflow-db
 	source $(LOCAL)/env && AIRFLOW_UI_PORT=$(AIRFLOW_UI_PORT) $(PY) scripts/airflow_ui.py --home $(AIRFLOW_HOME)
 
-lint: install
+lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-typecheck: install
+typecheck: install-dev
 	$(VENV)/bin/mypy --cache-dir $(LOCAL)/mypy-cache local_sagemaker include plugins scripts bench $(wildcard dags)
 
-# Debian's Chromium for the browser test, where apt-get can install it; elsewhere that test is skipped.
-browser:
-	@mkdir -p $(LOCAL)
-	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
-		&& (apt-get update -q && apt-get install -y -q chromium) > $(LOCAL)/apt-chromium.log 2>&1; } \
-		|| echo "Chromium could not be installed (see $(LOCAL)/apt-chromium.log): the browser test will be skipped"
+# Debian packages, where apt-get can install them (elsewhere the tests that need one skip, saying so):
+# bubblewrap runs job code with /opt/ml in its own mount namespace; chromium serves the browser test;
+# postgresql and redis-server the Celery cluster test. The demo needs only bubblewrap.
+SYSTEM_PACKAGES ?= bubblewrap chromium postgresql redis-server
+system-packages:
+	@bash scripts/apt_install.sh $(LOCAL)/apt.log $(SYSTEM_PACKAGES)
 
-test: lint typecheck browser
+test: lint typecheck system-packages
 	$(PY) -m pytest
 
 bench: install
