@@ -26,7 +26,7 @@ def rows_by_key() -> dict[tuple[str, str], Row]:
     return rows
 
 
-def _own_row(operation: str, path: str) -> Row | None:
+def own_row(operation: str, path: str) -> Row | None:
     rows = rows_by_key()
     if (row := rows.get((operation, path))) is not None:
         return row
@@ -38,11 +38,11 @@ def _own_row(operation: str, path: str) -> Row | None:
 
 def classify(operation: str, path: str) -> Row | None:
     """The row that speaks for a member: its own, or the nearest enclosing row that covers its members."""
-    if (row := _own_row(operation, path)) is not None:
+    if (row := own_row(operation, path)) is not None:
         return row
     parent = parent_path(path)
     while parent:
-        enclosing = _own_row(operation, parent)
+        enclosing = own_row(operation, parent)
         if enclosing is not None:
             return enclosing if enclosing.covers_members else None
         parent = parent_path(parent)

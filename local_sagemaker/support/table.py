@@ -28,6 +28,7 @@ TRANSFORM_RUNS = _JOBS + "test_batch_transform_writes_one_prediction_per_row"
 TRANSFORM_UNKNOWN_MODEL = _JOBS + "test_transform_of_an_unknown_model_is_rejected"
 PROCESSING_RUNS = _JOBS + "test_processing_runs_the_script_in_a_sandbox_and_uploads_outputs"
 PROCESSING_PATHS = _JOBS + "test_processing_paths_outside_opt_ml_processing_are_rejected"
+PROCESSING_FAILS = _JOBS + "test_failing_script_fails_the_job_with_its_exit_code"
 UNKNOWN_JOB = _PROTOCOL + "test_unknown_job_is_a_validation_exception"
 NAMES = _PROTOCOL + "test_name_pattern_is_checked_by_the_service"
 IMAGES = _PROTOCOL + "test_unsupported_image_names_the_field"
@@ -52,7 +53,9 @@ LIST_FILTERS = _MATRIX + "test_list_filters_by_time_and_status"
 PACKAGE_METADATA = _MATRIX + "test_model_package_metadata_is_kept_as_given"
 PACKAGE_TOKEN = _MATRIX + "test_a_repeated_client_token_registers_one_version"
 PACKAGE_UPDATE = _MATRIX + "test_model_package_updates_change_what_describe_shows"
-PROCESSING_ENVIRONMENT = _MATRIX + "test_processing_script_sees_its_environment"
+MODEL_LISTS = _MATRIX + "test_model_lists_and_tags_sort_filter_and_page"
+REGISTRY_LISTS = _MATRIX + "test_registry_lists_filter_sort_and_page"
+TUNING_JOB_LISTS = _MATRIX + "test_tuning_job_lists_sort_and_page"
 
 # Reasons shared by many rows.
 KMS = "encryption keys: the local stores are not encrypted per job"
@@ -233,7 +236,7 @@ ROWS: tuple[Row, ...] = (
     implemented("CreateProcessingJob", "AppSpecification.ImageUri", PROCESSING_RUNS, "SageMaker's scikit-learn, XGBoost and other python processing images"),
     implemented("CreateProcessingJob", "AppSpecification.ContainerEntrypoint", PROCESSING_RUNS, "['python3', '/opt/ml/processing/.../<script>.py', ...]"),
     implemented("CreateProcessingJob", "AppSpecification.ContainerArguments", PROCESSING_RUNS),
-    implemented("CreateProcessingJob", "Environment", PROCESSING_ENVIRONMENT),
+    implemented("CreateProcessingJob", "Environment", PROCESSING_FAILS, "set for the script (the test script fails on purpose when told so)"),
     no_local_effect("CreateProcessingJob", "NetworkConfig", VPC),
     no_local_effect("CreateProcessingJob", "NetworkConfig.EnableInterContainerTrafficEncryption", "one host: there is no traffic between containers"),
     implemented("CreateProcessingJob", "NetworkConfig.EnableNetworkIsolation", PROCESSING_RUNS, "network isolation of the script is not enforced locally yet", values=(False,)),
@@ -296,15 +299,15 @@ ROWS: tuple[Row, ...] = (
     rejected("CreateHyperParameterTuningJob", "Autotune", "Autotune is not supported locally; give the ranges to tune"),
     implemented("DescribeHyperParameterTuningJob", "HyperParameterTuningJobName", TUNING_RUNS),
     implemented("StopHyperParameterTuningJob", "HyperParameterTuningJobName", TUNING_STOP),
-    implemented("ListHyperParameterTuningJobs", "NextToken", TUNING_LISTS),
-    implemented("ListHyperParameterTuningJobs", "MaxResults", TUNING_LISTS),
-    implemented("ListHyperParameterTuningJobs", "SortBy", TUNING_LISTS),
-    implemented("ListHyperParameterTuningJobs", "SortOrder", TUNING_LISTS),
+    implemented("ListHyperParameterTuningJobs", "NextToken", TUNING_JOB_LISTS),
+    implemented("ListHyperParameterTuningJobs", "MaxResults", TUNING_JOB_LISTS),
+    implemented("ListHyperParameterTuningJobs", "SortBy", TUNING_JOB_LISTS),
+    implemented("ListHyperParameterTuningJobs", "SortOrder", TUNING_JOB_LISTS),
     implemented("ListHyperParameterTuningJobs", "NameContains", TUNING_LISTS),
-    implemented("ListHyperParameterTuningJobs", "CreationTimeAfter", LIST_FILTERS, "the same filters as every job kind"),
-    implemented("ListHyperParameterTuningJobs", "CreationTimeBefore", LIST_FILTERS, "the same filters as every job kind"),
-    implemented("ListHyperParameterTuningJobs", "LastModifiedTimeAfter", LIST_FILTERS, "the same filters as every job kind"),
-    implemented("ListHyperParameterTuningJobs", "LastModifiedTimeBefore", LIST_FILTERS, "the same filters as every job kind"),
+    implemented("ListHyperParameterTuningJobs", "CreationTimeAfter", TUNING_JOB_LISTS, "the same filters as every job kind"),
+    implemented("ListHyperParameterTuningJobs", "CreationTimeBefore", TUNING_JOB_LISTS, "the same filters as every job kind"),
+    implemented("ListHyperParameterTuningJobs", "LastModifiedTimeAfter", TUNING_JOB_LISTS, "the same filters as every job kind"),
+    implemented("ListHyperParameterTuningJobs", "LastModifiedTimeBefore", TUNING_JOB_LISTS, "the same filters as every job kind"),
     implemented("ListHyperParameterTuningJobs", "StatusEquals", TUNING_LISTS),
     implemented("ListTrainingJobsForHyperParameterTuningJob", "HyperParameterTuningJobName", TUNING_LISTS),
     implemented("ListTrainingJobsForHyperParameterTuningJob", "NextToken", TUNING_LISTS),
@@ -335,11 +338,11 @@ ROWS: tuple[Row, ...] = (
     implemented("CreateModel", "EnableNetworkIsolation", MODELS, "network isolation of the container is not enforced locally yet", values=(False,)),
     implemented("DescribeModel", "ModelName", MODELS),
     implemented("DeleteModel", "ModelName", MODELS),
-    implemented("ListModels", "SortBy", MODELS),
-    implemented("ListModels", "SortOrder", MODELS),
-    implemented("ListModels", "NextToken", MODELS),
-    implemented("ListModels", "MaxResults", MODELS),
-    implemented("ListModels", "NameContains", MODELS),
+    implemented("ListModels", "SortBy", MODEL_LISTS),
+    implemented("ListModels", "SortOrder", MODEL_LISTS),
+    implemented("ListModels", "NextToken", MODEL_LISTS),
+    implemented("ListModels", "MaxResults", MODEL_LISTS),
+    implemented("ListModels", "NameContains", MODEL_LISTS),
     rejected("ListModels", "CreationTimeBefore", "this filter is not implemented locally; filter the CreationTime of the summaries"),
     rejected("ListModels", "CreationTimeAfter", "this filter is not implemented locally; filter the CreationTime of the summaries"),
     # --- the model registry ----------------------------------------------------------------------------
@@ -351,11 +354,11 @@ ROWS: tuple[Row, ...] = (
     implemented("DeleteModelPackageGroup", "ModelPackageGroupName", REGISTRY_UNKNOWN),
     rejected("ListModelPackageGroups", "CreationTimeAfter", "this filter is not implemented locally; filter the CreationTime of the summaries"),
     rejected("ListModelPackageGroups", "CreationTimeBefore", "this filter is not implemented locally; filter the CreationTime of the summaries"),
-    implemented("ListModelPackageGroups", "MaxResults", REGISTRY_VERSIONS),
-    implemented("ListModelPackageGroups", "NameContains", REGISTRY_VERSIONS),
-    implemented("ListModelPackageGroups", "NextToken", REGISTRY_VERSIONS),
-    implemented("ListModelPackageGroups", "SortBy", REGISTRY_VERSIONS),
-    implemented("ListModelPackageGroups", "SortOrder", REGISTRY_VERSIONS),
+    implemented("ListModelPackageGroups", "MaxResults", REGISTRY_LISTS),
+    implemented("ListModelPackageGroups", "NameContains", REGISTRY_LISTS),
+    implemented("ListModelPackageGroups", "NextToken", REGISTRY_LISTS),
+    implemented("ListModelPackageGroups", "SortBy", REGISTRY_LISTS),
+    implemented("ListModelPackageGroups", "SortOrder", REGISTRY_LISTS),
     no_local_effect("ListModelPackageGroups", "CrossAccountFilterOption", "one account locally: no group is shared from another"),
     rejected("CreateModelPackage", "ModelPackageName", "unversioned model packages are not supported locally; give ModelPackageGroupName"),
     implemented("CreateModelPackage", "ModelPackageGroupName", REGISTRY_VERSIONS, "versions are numbered within their group"),
@@ -387,10 +390,10 @@ ROWS: tuple[Row, ...] = (
     rejected("ListModelPackages", "CreationTimeAfter", "this filter is not implemented locally; filter the CreationTime of the summaries"),
     rejected("ListModelPackages", "CreationTimeBefore", "this filter is not implemented locally; filter the CreationTime of the summaries"),
     implemented("ListModelPackages", "MaxResults", REGISTRY_PAGES),
-    implemented("ListModelPackages", "NameContains", REGISTRY_VERSIONS),
+    implemented("ListModelPackages", "NameContains", REGISTRY_LISTS),
     implemented("ListModelPackages", "ModelApprovalStatus", REGISTRY_VERSIONS),
     implemented("ListModelPackages", "ModelPackageGroupName", REGISTRY_VERSIONS),
-    implemented("ListModelPackages", "ModelPackageType", REGISTRY_VERSIONS, "every local package is versioned, so Unversioned lists none"),
+    implemented("ListModelPackages", "ModelPackageType", REGISTRY_LISTS, "every local package is versioned, so Unversioned lists none"),
     implemented("ListModelPackages", "NextToken", REGISTRY_PAGES),
     implemented("ListModelPackages", "SortBy", REGISTRY_VERSIONS),
     implemented("ListModelPackages", "SortOrder", REGISTRY_VERSIONS),
@@ -410,10 +413,10 @@ ROWS: tuple[Row, ...] = (
     implemented("AddTags", "ResourceArn", TAGS_AND_LISTS),
     implemented("AddTags", "Tags", TAGS_AND_LISTS, covers_members=True),
     implemented("ListTags", "ResourceArn", TAGS_AND_LISTS),
-    implemented("ListTags", "NextToken", TAGS_AND_LISTS),
-    implemented("ListTags", "MaxResults", TAGS_AND_LISTS),
-    implemented("DeleteTags", "ResourceArn", TAGS_AND_LISTS),
-    implemented("DeleteTags", "TagKeys", TAGS_AND_LISTS),
+    no_local_effect("ListTags", "NextToken", "never needed: a resource holds at most 50 tags and MaxResults is at least 50, so every answer is one page"),
+    no_local_effect("ListTags", "MaxResults", "never needed: a resource holds at most 50 tags and MaxResults is at least 50, so every answer is one page"),
+    implemented("DeleteTags", "ResourceArn", MODEL_LISTS),
+    implemented("DeleteTags", "TagKeys", MODEL_LISTS),
 )
 # fmt: on
 
