@@ -50,7 +50,8 @@ def _details(row: Row, covered: int) -> str:
         parts.append(
             f"test: `{row.test.rsplit('::', 1)[-1]}` ({row.test.split('::', 1)[0].rsplit('/', 1)[-1]})"
         )
-    return "; ".join(parts).replace("|", "\\|")
+    # Markdown tables: a pipe ends a cell and <key> would be read as an HTML tag.
+    return "; ".join(parts).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _section(operation: str) -> tuple[list[str], Counter[str]]:
