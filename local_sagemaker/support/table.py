@@ -56,6 +56,8 @@ PACKAGE_UPDATE = _MATRIX + "test_model_package_updates_change_what_describe_show
 MODEL_LISTS = _MATRIX + "test_model_lists_and_tags_sort_filter_and_page"
 REGISTRY_LISTS = _MATRIX + "test_registry_lists_filter_sort_and_page"
 TUNING_JOB_LISTS = _MATRIX + "test_tuning_job_lists_sort_and_page"
+MODEL_CONTAINERS = _MATRIX + "test_a_model_takes_its_one_container_from_containers"
+TUNING_TARGET = _MATRIX + "test_a_tuning_job_with_shared_resources_tags_and_a_target_stops_at_the_target"
 
 # Reasons shared by many rows.
 KMS = "encryption keys: the local stores are not encrypted per job"
@@ -276,8 +278,8 @@ ROWS: tuple[Row, ...] = (
     implemented("CreateHyperParameterTuningJob", "HyperParameterTuningJobConfig.ParameterRanges.CategoricalParameterRanges", TUNING_GRID, covers_members=True),
     rejected("CreateHyperParameterTuningJob", "HyperParameterTuningJobConfig.ParameterRanges.AutoParameters", "Autotune parameters are not supported locally; give the ranges to tune"),
     implemented("CreateHyperParameterTuningJob", "HyperParameterTuningJobConfig.TrainingJobEarlyStoppingType", SEARCH_MEDIAN, "Auto stops children with the median rule", values=("Off", "Auto")),
-    implemented("CreateHyperParameterTuningJob", "HyperParameterTuningJobConfig.TuningJobCompletionCriteria", SEARCH_NOT_IMPROVING),
-    implemented("CreateHyperParameterTuningJob", "HyperParameterTuningJobConfig.TuningJobCompletionCriteria.TargetObjectiveMetricValue", SEARCH_NOT_IMPROVING, "no new children once the best child reaches it"),
+    implemented("CreateHyperParameterTuningJob", "HyperParameterTuningJobConfig.TuningJobCompletionCriteria", TUNING_TARGET),
+    implemented("CreateHyperParameterTuningJob", "HyperParameterTuningJobConfig.TuningJobCompletionCriteria.TargetObjectiveMetricValue", TUNING_TARGET, "no new children once the best child reaches it"),
     implemented("CreateHyperParameterTuningJob", "HyperParameterTuningJobConfig.TuningJobCompletionCriteria.BestObjectiveNotImproving", SEARCH_NOT_IMPROVING, covers_members=True),
     rejected("CreateHyperParameterTuningJob", "HyperParameterTuningJobConfig.TuningJobCompletionCriteria.ConvergenceDetected", "convergence detection is not implemented locally; use BestObjectiveNotImproving"),
     implemented("CreateHyperParameterTuningJob", "HyperParameterTuningJobConfig.RandomSeed", SEARCH_SEED),
@@ -286,16 +288,16 @@ ROWS: tuple[Row, ...] = (
     rejected("CreateHyperParameterTuningJob", "TrainingJobDefinition.TuningObjective", "only for TrainingJobDefinitions; give HyperParameterTuningJobConfig.HyperParameterTuningJobObjective"),
     rejected("CreateHyperParameterTuningJob", "TrainingJobDefinition.HyperParameterRanges", "only for TrainingJobDefinitions; give HyperParameterTuningJobConfig.ParameterRanges"),
     implemented("CreateHyperParameterTuningJob", "TrainingJobDefinition.StaticHyperParameters", TUNING_CHILDREN),
-    implemented("CreateHyperParameterTuningJob", "TrainingJobDefinition.HyperParameterTuningResourceConfig", TUNING_CHILDREN, "InstanceType, InstanceCount and VolumeSizeInGB become each child's ResourceConfig"),
+    implemented("CreateHyperParameterTuningJob", "TrainingJobDefinition.HyperParameterTuningResourceConfig", TUNING_TARGET, "InstanceType, InstanceCount and VolumeSizeInGB become each child's ResourceConfig"),
     no_local_effect("CreateHyperParameterTuningJob", "TrainingJobDefinition.HyperParameterTuningResourceConfig.InstanceType", INSTANCE),
-    implemented("CreateHyperParameterTuningJob", "TrainingJobDefinition.HyperParameterTuningResourceConfig.InstanceCount", TUNING_CHILDREN, "one host per child", values=(1,)),
+    implemented("CreateHyperParameterTuningJob", "TrainingJobDefinition.HyperParameterTuningResourceConfig.InstanceCount", TUNING_TARGET, "one host per child", values=(1,)),
     no_local_effect("CreateHyperParameterTuningJob", "TrainingJobDefinition.HyperParameterTuningResourceConfig.VolumeSizeInGB", INSTANCE),
     no_local_effect("CreateHyperParameterTuningJob", "TrainingJobDefinition.HyperParameterTuningResourceConfig.VolumeKmsKeyId", KMS),
     no_local_effect("CreateHyperParameterTuningJob", "TrainingJobDefinition.HyperParameterTuningResourceConfig.AllocationStrategy", "orders InstanceConfigs, which are not supported locally"),
     rejected("CreateHyperParameterTuningJob", "TrainingJobDefinition.HyperParameterTuningResourceConfig.InstanceConfigs", "several instance configurations are not supported locally; give InstanceType and InstanceCount"),
     rejected("CreateHyperParameterTuningJob", "TrainingJobDefinitions", "tuning several algorithms at once is not supported locally; give one TrainingJobDefinition"),
     implemented("CreateHyperParameterTuningJob", "WarmStartConfig", TUNING_WARM, covers_members=True),
-    implemented("CreateHyperParameterTuningJob", "Tags", TUNING_RUNS, TAGS, covers_members=True),
+    implemented("CreateHyperParameterTuningJob", "Tags", TUNING_TARGET, TAGS, covers_members=True),
     rejected("CreateHyperParameterTuningJob", "Autotune", "Autotune is not supported locally; give the ranges to tune"),
     implemented("DescribeHyperParameterTuningJob", "HyperParameterTuningJobName", TUNING_RUNS),
     implemented("StopHyperParameterTuningJob", "HyperParameterTuningJobName", TUNING_STOP),
@@ -330,7 +332,7 @@ ROWS: tuple[Row, ...] = (
     rejected("CreateModel", "PrimaryContainer.InferenceSpecificationName", "models from a model package are not supported locally; give Image and ModelDataUrl"),
     rejected("CreateModel", "PrimaryContainer.MultiModelConfig", "multi-model containers are not supported locally"),
     no_local_effect("CreateModel", "PrimaryContainer.ContainerMetricsConfig", "metrics endpoints of real-time containers: no endpoints run locally"),
-    implemented("CreateModel", "Containers", MODELS, "exactly one container, served as PrimaryContainer; inference pipelines are refused"),
+    implemented("CreateModel", "Containers", MODEL_CONTAINERS, "exactly one container, served as PrimaryContainer; inference pipelines are refused"),
     no_local_effect("CreateModel", "InferenceExecutionConfig", "orders several containers, and only one is supported locally"),
     no_local_effect("CreateModel", "ExecutionRoleArn", ROLE),
     implemented("CreateModel", "Tags", MODELS, TAGS, covers_members=True),

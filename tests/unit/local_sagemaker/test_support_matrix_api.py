@@ -12,6 +12,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+from botocore.exceptions import ClientError
+
 from tests.support.sagemaker_api import ROLE, XGBOOST_IMAGE, channel, unique, wait_training
 
 MODEL_URL = "s3://bucket/models/model.tar.gz"
@@ -247,6 +250,83 @@ def test_tuning_job_lists_sort_and_page(sagemaker: Any, dataset: dict[str, Any])
         ]
         == []
     )
-    assert sagemaker.list_hyper_parameter_tuning_jobs(NameContains=marker, LastModifiedTimeBefore=future)[
-        "HyperParameterTuningJobSummaries"
+    past = datetime.now(UTC) - timedelta(minutes=10)
+    assert (
+        sagemaker.list_hyper_parameter_tuning_jobs(NameContains=marker, CreationTimeBefore=past)[
+            "HyperParameterTuningJobSummaries"
+        ]
+        == []
+    )
+    assert (
+        sagemaker.list_hyper_parameter_tuning_jobs(NameContains=marker, LastModifiedTimeAfter=future)[
+            "HyperParameterTuningJobSummaries"
+        ]
+        == []
+    )
+    within = {"CreationTimeAfter": past, "CreationTimeBefore": future, "LastModifiedTimeAfter": past}
+    listed = sagemaker.list_hyper_parameter_tuning_jobs(
+        NameContains=marker, LastModifiedTimeBefore=future, **within
+    )
+    assert len(listed["HyperParameterTuningJobSummaries"]) == 3
+
+
+def test_a_tuning_job_with_shared_resources_tags_and_a_target_stops_at_the_target(
+    sagemaker: Any, dataset: dict[str, Any]
+) -> None:
+    """CreateHyperParameterTuningJob: HyperParameterTuningResourceConfig stands in for ResourceConfig, and
+    TuningJobCompletionCriteria.TargetObjectiveMetricValue ends the job once a child reaches it."""
+    name = unique("target")[:32]
+    arn = sagemaker.create_hyper_parameter_tuning_job(
+        HyperParameterTuningJobName=name,
+        HyperParameterTuningJobConfig={
+            "Strategy": "Random",
+            "HyperParameterTuningJobObjective": {"Type": "Minimize", "MetricName": "validation:rmse"},
+            "ResourceLimits": {"MaxNumberOfTrainingJobs": 3, "MaxParallelTrainingJobs": 1},
+            "ParameterRanges": {
+                "IntegerParameterRanges": [{"Name": "max_depth", "MinValue": "1", "MaxValue": "3"}]
+            },
+            "TuningJobCompletionCriteria": {"TargetObjectiveMetricValue": 1.0},  # any rmse of a probability
+        },
+        TrainingJobDefinition={
+            "AlgorithmSpecification": {"TrainingImage": XGBOOST_IMAGE, "TrainingInputMode": "File"},
+            "RoleArn": ROLE,
+            "InputDataConfig": [channel(c, dataset["uris"][c]) for c in ("train", "validation")],
+            "OutputDataConfig": {"S3OutputPath": f"s3://{dataset['bucket']}/{dataset['prefix']}/target"},
+            "HyperParameterTuningResourceConfig": {
+                "InstanceType": "ml.m5.large",
+                "InstanceCount": 1,
+                "VolumeSizeInGB": 5,
+            },
+            "StoppingCondition": {"MaxRuntimeInSeconds": 600},
+            "StaticHyperParameters": {"objective": "reg:logistic", "num_round": "2"},
+        },
+        Tags=[{"Key": "stage", "Value": "matrix"}],
+    )["HyperParameterTuningJobArn"]
+    assert sagemaker.list_tags(ResourceArn=arn)["Tags"] == [{"Key": "stage", "Value": "matrix"}]
+    deadline = time.monotonic() + 120
+    while (job := sagemaker.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name))[
+        "HyperParameterTuningJobStatus"
+    ] in ("InProgress", "Stopping"):
+        assert time.monotonic() < deadline, "the tuning job did not end"
+        time.sleep(0.5)
+    assert job["HyperParameterTuningJobStatus"] == "Completed"
+    children = sagemaker.list_training_jobs_for_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)[
+        "TrainingJobSummaries"
     ]
+    assert len(children) == 1, "the first child reached the target, so no other was started"
+    child = sagemaker.describe_training_job(TrainingJobName=children[0]["TrainingJobName"])
+    assert child["ResourceConfig"] == {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 5}
+
+
+def test_a_model_takes_its_one_container_from_containers(sagemaker: Any) -> None:
+    """CreateModel: Containers with one entry serves like PrimaryContainer; an inference pipeline is refused."""
+    name = unique("containers")
+    container = {"Image": XGBOOST_IMAGE, "ModelDataUrl": MODEL_URL}
+    sagemaker.create_model(ModelName=name, Containers=[container], ExecutionRoleArn=ROLE)
+    assert sagemaker.describe_model(ModelName=name)["Containers"] == [container]
+    with pytest.raises(ClientError) as caught:
+        sagemaker.create_model(
+            ModelName=unique("pipeline"), Containers=[container, container], ExecutionRoleArn=ROLE
+        )
+    assert caught.value.response["Error"]["Code"] == "ValidationException"
+    assert "inference pipelines are not supported locally" in caught.value.response["Error"]["Message"]
