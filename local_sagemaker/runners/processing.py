@@ -9,7 +9,7 @@ import threading
 from collections import deque
 from typing import Any, ClassVar
 
-from local_sagemaker.algorithms.xgboost_builtin import AlgorithmError
+from local_sagemaker.job_errors import AlgorithmError
 from local_sagemaker.jobs import PROCESSING, JobKind
 from local_sagemaker.runners.base import JobRunner, StopRequested
 from local_sagemaker.s3io import DataError, download_prefix, upload_directory
