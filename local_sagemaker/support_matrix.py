@@ -33,6 +33,10 @@ defines it, is one of:
 
 A row speaks for the members inside it where it says so ("and its N members"). Only client requests are
 checked: jobs the service starts itself (the training jobs of a tuning job) are built from checked requests.
+
+To change a row (say a rejected member gets implemented), edit its one line in the table to
+`implemented("<Operation>", "<path>", "<test id>")`, run the command above, and run the test file: it names any
+member inside the row that now needs a line of its own, and checks that the test id exists.
 """
 
 

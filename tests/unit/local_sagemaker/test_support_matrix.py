@@ -43,6 +43,16 @@ def test_every_member_of_every_supported_operation_is_classified() -> None:
     )
 
 
+def test_the_walker_names_nested_members_with_their_list_items_and_enums() -> None:
+    members = {member.path: member for member in input_members("CreateTrainingJob")}
+    data_type = members["InputDataConfig[].DataSource.S3DataSource.S3DataType"]
+    assert data_type.type_name == "string" and "S3Prefix" in data_type.enum and data_type.required
+    assert data_type.parent == "InputDataConfig[].DataSource.S3DataSource"
+    assert parent_path("InputDataConfig[].ChannelName") == "InputDataConfig"
+    assert members["InputDataConfig"].type_name == "list" and members["HyperParameters"].type_name == "map"
+    assert len(members) == len(input_members("CreateTrainingJob")), "each path once"
+
+
 def test_every_row_names_a_member_of_the_model() -> None:
     known = {(member.operation, member.path) for member in _members()}
     stale = [f"{op} {path}" for op, path in rows_by_key() if (op, path) not in known]
