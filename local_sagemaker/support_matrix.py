@@ -1,4 +1,7 @@
-"""Write docs/support-matrix.md from the support table: `python -m local_sagemaker.support_matrix`."""
+"""Write docs/support-matrix.md from the support table: `python -m local_sagemaker.support_matrix`.
+
+`--missing` prints, instead, a table line for every member that has none yet (ready to paste and edit).
+"""
 
 from __future__ import annotations
 
@@ -103,7 +106,29 @@ def render() -> str:
     return "\n".join([_INTRO, *summary, "", *sections]).rstrip() + "\n"
 
 
+def missing_lines() -> list[str]:
+    """A `rejected(...)` line (the safe default) for the outermost members of supported operations without a row.
+
+    A rejected row covers the members inside it; if one becomes implemented instead, run this again for them.
+    """
+    lines = []
+    for operation in sorted(OPERATIONS):
+        missing: set[str] = set()
+        for member in input_members(operation):  # parents come before their members
+            if classify(operation, member.path) is None:
+                missing.add(member.path)
+                if member.parent not in missing:
+                    lines.append(
+                        f'    rejected("{operation}", "{member.path}", "<why, and what to do instead>"),'
+                    )
+    return lines
+
+
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["--missing"]:
+        lines = missing_lines()
+        print("\n".join(lines) if lines else "every member has a row")
+        return 0
     target = Path(argv[0]) if argv else Path(__file__).resolve().parents[1] / DOC_PATH
     target.write_text(render())
     print(f"wrote {target}")

@@ -29,17 +29,13 @@ def _members() -> list[Member]:
     return [member for operation in sorted(OPERATIONS) for member in input_members(operation)]
 
 
-def _suggestion(member: Member) -> str:
-    return f'    rejected("{member.operation}", "{member.path}", "<why, and what to do instead>"),'
-
-
 def test_every_member_of_every_supported_operation_is_classified() -> None:
-    missing = [member for member in _members() if classify(member.operation, member.path) is None]
+    missing = support_matrix.missing_lines()
     assert not missing, (
         f"{len(missing)} request member(s) have no row in local_sagemaker/support/table.py (botocore's model "
         "gained them, or an operation was added). Add one line each, in its operation's section: "
-        "implemented(...) with its test, no_local_effect(...) with the reason, or rejected(...) as below:\n"
-        + "\n".join(_suggestion(member) for member in missing)
+        "implemented(...) with its test, no_local_effect(...) with the reason, or rejected(...) as below "
+        "(also printed by: python -m local_sagemaker.support_matrix --missing):\n" + "\n".join(missing)
     )
 
 
