@@ -28,6 +28,7 @@ TRANSFORM_RUNS = _JOBS + "test_batch_transform_writes_one_prediction_per_row"
 TRANSFORM_UNKNOWN_MODEL = _JOBS + "test_transform_of_an_unknown_model_is_rejected"
 PROCESSING_RUNS = _JOBS + "test_processing_runs_the_script_in_a_sandbox_and_uploads_outputs"
 PROCESSING_PATHS = _JOBS + "test_processing_paths_outside_opt_ml_processing_are_rejected"
+PROCESSING_NETWORK_ISOLATION = "tests/unit/local_sagemaker/test_container_isolation.py::test_network_isolation_cuts_the_local_s3"
 PROCESSING_FAILS = _JOBS + "test_failing_script_fails_the_job_with_its_exit_code"
 UNKNOWN_JOB = _PROTOCOL + "test_unknown_job_is_a_validation_exception"
 NAMES = _PROTOCOL + "test_name_pattern_is_checked_by_the_service"
@@ -241,7 +242,7 @@ ROWS: tuple[Row, ...] = (
     implemented("CreateProcessingJob", "Environment", PROCESSING_FAILS, "set for the script (the test script fails on purpose when told so)"),
     no_local_effect("CreateProcessingJob", "NetworkConfig", VPC),
     no_local_effect("CreateProcessingJob", "NetworkConfig.EnableInterContainerTrafficEncryption", "one host: there is no traffic between containers"),
-    implemented("CreateProcessingJob", "NetworkConfig.EnableNetworkIsolation", PROCESSING_RUNS, "network isolation of the script is not enforced locally yet", values=(False,)),
+    implemented("CreateProcessingJob", "NetworkConfig.EnableNetworkIsolation", PROCESSING_NETWORK_ISOLATION, "true runs the script in its own network namespace (bubblewrap): no network but loopback"),
     no_local_effect("CreateProcessingJob", "RoleArn", ROLE),
     implemented("CreateProcessingJob", "Tags", TAGS_AND_LISTS, TAGS, covers_members=True),
     no_local_effect("CreateProcessingJob", "ExperimentConfig", EXPERIMENTS),
