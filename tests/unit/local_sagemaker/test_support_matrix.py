@@ -56,6 +56,11 @@ def test_every_row_names_a_member_of_the_model() -> None:
         "rows in local_sagemaker/support/table.py name members botocore's model (or OPERATIONS) lacks; "
         "remove or rename them: " + ", ".join(stale)
     )
+    by_key = {(member.operation, member.path): member for member in _members()}
+    for (op, path), row in rows_by_key().items():
+        member = by_key[(op, path)]
+        wrong = [v for v in row.values if member.enum and v not in member.enum]
+        assert not wrong, f"{op} {path}: supported values {wrong} are not among the model's {member.enum}"
     for (operation, prefix), (source, _) in ALIASES.items():
         assert operation in OPERATIONS and source in OPERATIONS, f"alias {operation} {prefix} -> {source}"
 
