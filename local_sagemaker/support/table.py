@@ -351,7 +351,7 @@ ROWS: tuple[Row, ...] = (
     rejected("ListModels", "CreationTimeAfter", "this filter is not implemented locally; filter the CreationTime of the summaries"),
     # --- the model registry ----------------------------------------------------------------------------
     implemented("CreateModelPackageGroup", "ModelPackageGroupName", REGISTRY_VERSIONS),
-    implemented("CreateModelPackageGroup", "ModelPackageGroupDescription", REGISTRY_VERSIONS),
+    implemented("CreateModelPackageGroup", "ModelPackageGroupDescription", PACKAGE_METADATA),
     implemented("CreateModelPackageGroup", "Tags", PACKAGE_METADATA, TAGS, covers_members=True),
     no_local_effect("CreateModelPackageGroup", "ManagedConfiguration", "managed model storage: artifacts stay where the versions name them"),
     implemented("DescribeModelPackageGroup", "ModelPackageGroupName", REGISTRY_UNKNOWN),
