@@ -296,9 +296,8 @@ def describe_pipeline_execution(ctx: ServiceContext, params: Body) -> Body:
 def list_pipeline_executions(ctx: ServiceContext, params: Body) -> Body:
     name = _pipeline(ctx, params["PipelineName"])["PipelineName"]
     executions = [e for e in ctx.store.all(EXECUTION, f"{name}/") if _within(e, params, "CreationTime")]
-    executions.sort(
-        key=lambda e: e["CreationTime"], reverse=params.get("SortOrder", "Descending") == "Descending"
-    )
+    sort_key = "PipelineExecutionArn" if params.get("SortBy") == "PipelineExecutionArn" else "CreationTime"
+    executions.sort(key=lambda e: e[sort_key], reverse=params.get("SortOrder", "Descending") == "Descending")
     page, token = paginate(executions, params)
     summaries = []
     for e in page:

@@ -69,10 +69,12 @@ def resource_name(execution_id: str, step_name: str, max_length: int = 63) -> st
 def call(ctx: ServiceContext, operation: str, request: dict[str, Any]) -> dict[str, Any]:
     """An operation as a client would send it: validated against botocore's model, then run."""
     from local_sagemaker.operations import OPERATIONS
+    from local_sagemaker.support.matrix import refuse_unsupported
     from local_sagemaker.validation import validate_request
 
     try:
         validate_request(operation, request)
+        refuse_unsupported(operation, request)  # a step's request is the user's: the same members are refused
         return OPERATIONS[operation](ctx, request)
     except ThrottlingException as exc:
         raise StepFailure(f"{operation}: {exc.message}", THROTTLING) from exc

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+import time
 import uuid
 from typing import Any
 
@@ -330,3 +331,163 @@ def test_unknown_pipelines_and_bad_parameters(sagemaker: Any, pipeline: str) -> 
     first = sagemaker.start_pipeline_execution(PipelineName=pipeline, ClientRequestToken=token)
     second = sagemaker.start_pipeline_execution(PipelineName=pipeline, ClientRequestToken=token)
     assert first["PipelineExecutionArn"] == second["PipelineExecutionArn"]
+
+
+def test_pipeline_lifecycle_s3_definition_tags_lists_parallelism_retry_delete(
+    sagemaker: Any, s3: Any, local_stack: Any, pipeline: str
+) -> None:
+    definition = sagemaker.describe_pipeline(PipelineName=pipeline)["PipelineDefinition"]
+    key = f"{unique('definitions')}/pipeline.json"
+    s3.put_object(Bucket=local_stack.bucket, Key=key, Body=definition.encode())
+    name = unique("serial")
+    created_after = time.time()
+    token = uuid.uuid4().hex
+    request = {
+        "PipelineName": name,
+        "PipelineDisplayName": "Serial-gate",
+        "PipelineDescription": "one step at a time",
+        "RoleArn": ROLE,
+        "PipelineDefinitionS3Location": {"Bucket": local_stack.bucket, "ObjectKey": key},
+        "ParallelismConfiguration": {"MaxParallelExecutionSteps": 1},
+        "Tags": [{"Key": "team", "Value": "ml"}],
+        "ClientRequestToken": token,
+    }
+    arn = sagemaker.create_pipeline(**request)["PipelineArn"]
+    assert sagemaker.create_pipeline(**request)["PipelineArn"] == arn  # the same request again
+    assert sagemaker.list_tags(ResourceArn=arn)["Tags"] == [{"Key": "team", "Value": "ml"}]
+    described = sagemaker.describe_pipeline(PipelineName=name)
+    assert described["PipelineDisplayName"] == "Serial-gate" and described["PipelineDefinition"] == definition
+
+    # One step at a time: the two independent scoring steps do not overlap.
+    _, steps = run(sagemaker, name)
+    a, b = sorted((steps["ScoreA"], steps["ScoreB"]), key=lambda s: s["StartTime"])
+    assert a["EndTime"] <= b["StartTime"]
+
+    # A second version fails the gate; version 1 can still be started by id.
+    changed = json.loads(definition)
+    changed["Parameters"][0]["DefaultValue"] = 1.0
+    sagemaker.update_pipeline(
+        PipelineName=name,
+        PipelineDisplayName="Strict-gate",
+        PipelineDefinition=json.dumps(changed),
+        ParallelismConfiguration={"MaxParallelExecutionSteps": 2},
+    )
+    assert (
+        sagemaker.describe_pipeline(PipelineName=name, PipelineVersionId=1)["PipelineDefinition"]
+        == definition
+    )
+    failed = sagemaker.start_pipeline_execution(
+        PipelineName=name, PipelineExecutionDisplayName="strict", PipelineExecutionDescription="v2"
+    )["PipelineExecutionArn"]
+    wait_for(
+        lambda: (
+            sagemaker.describe_pipeline_execution(PipelineExecutionArn=failed)["PipelineExecutionStatus"]
+            == "Failed"
+        ),
+        "the strict gate to fail",
+    )
+    first_job = {
+        s["StepName"]: s
+        for s in sagemaker.list_pipeline_execution_steps(PipelineExecutionArn=failed)[
+            "PipelineExecutionSteps"
+        ]
+    }["ScoreB"]["Metadata"]
+    # Retry re-runs what did not succeed (the condition and its Fail step), keeping the scoring steps' jobs.
+    sagemaker.retry_pipeline_execution(
+        PipelineExecutionArn=failed, ParallelismConfiguration={"MaxParallelExecutionSteps": 3}
+    )
+    wait_for(
+        lambda: (
+            sagemaker.describe_pipeline_execution(PipelineExecutionArn=failed)["PipelineExecutionStatus"]
+            == "Failed"
+        ),
+        "the retried gate to fail again",
+    )
+    retried = sagemaker.describe_pipeline_execution(PipelineExecutionArn=failed)
+    assert retried["ParallelismConfiguration"] == {"MaxParallelExecutionSteps": 3}
+    assert "TooHigh" in retried["FailureReason"]
+    page = sagemaker.list_pipeline_execution_steps(
+        PipelineExecutionArn=failed, MaxResults=2, SortOrder="Ascending"
+    )
+    assert page["PipelineExecutionSteps"][0]["StepName"] in ("ScoreA", "ScoreB")
+    rest = sagemaker.list_pipeline_execution_steps(
+        PipelineExecutionArn=failed, NextToken=page["NextToken"], SortOrder="Ascending"
+    )
+    by_name = {s["StepName"]: s for s in page["PipelineExecutionSteps"] + rest["PipelineExecutionSteps"]}
+    assert set(by_name) == {"ScoreA", "ScoreB", "MseGate", "TooHigh"}
+    assert by_name["ScoreB"]["Metadata"] == first_job
+    started_v1 = sagemaker.start_pipeline_execution(PipelineName=name, PipelineVersionId=1)[
+        "PipelineExecutionArn"
+    ]
+    assert sagemaker.describe_pipeline_execution(PipelineExecutionArn=started_v1)["PipelineVersionId"] == 1
+    wait_for(
+        lambda: (
+            sagemaker.describe_pipeline_execution(PipelineExecutionArn=started_v1)["PipelineExecutionStatus"]
+            == "Succeeded"
+        ),
+        "version 1 to pass its gate",
+    )
+
+    # Lists: time filters, order and pages.
+    executions = sagemaker.list_pipeline_executions(PipelineName=name, SortOrder="Ascending", MaxResults=1)
+    assert len(executions["PipelineExecutionSummaries"]) == 1 and "NextToken" in executions
+    later = sagemaker.list_pipeline_executions(
+        PipelineName=name, NextToken=executions["NextToken"], SortBy="CreationTime"
+    )
+    assert len(later["PipelineExecutionSummaries"]) == 2
+    by_arn = sagemaker.list_pipeline_executions(
+        PipelineName=name, SortBy="PipelineExecutionArn", SortOrder="Ascending"
+    )
+    arns = [e["PipelineExecutionArn"] for e in by_arn["PipelineExecutionSummaries"]]
+    assert arns == sorted(arns)
+    assert not sagemaker.list_pipeline_executions(PipelineName=name, CreatedBefore=created_after)[
+        "PipelineExecutionSummaries"
+    ]
+    assert (
+        len(
+            sagemaker.list_pipeline_executions(PipelineName=name, CreatedAfter=created_after)[
+                "PipelineExecutionSummaries"
+            ]
+        )
+        == 3
+    )
+    strict = [
+        e
+        for e in sagemaker.list_pipeline_executions(PipelineName=name)["PipelineExecutionSummaries"]
+        if e["PipelineExecutionDisplayName"] == "strict"
+    ]
+    assert (
+        strict[0]["PipelineExecutionDescription"] == "v2"
+        and "TooHigh" in strict[0]["PipelineExecutionFailureReason"]
+    )
+    versions = sagemaker.list_pipeline_versions(PipelineName=name, MaxResults=1, CreatedAfter=created_after)
+    more = sagemaker.list_pipeline_versions(
+        PipelineName=name, NextToken=versions["NextToken"], CreatedBefore=time.time() + 60
+    )
+    assert [
+        v["PipelineVersionId"]
+        for v in versions["PipelineVersionSummaries"] + more["PipelineVersionSummaries"]
+    ] == [2, 1]
+    parameters = sagemaker.list_pipeline_parameters_for_execution(PipelineExecutionArn=failed, MaxResults=1)
+    assert len(parameters["PipelineParameters"]) == 1
+    rest_parameters = sagemaker.list_pipeline_parameters_for_execution(
+        PipelineExecutionArn=failed, NextToken=parameters["NextToken"]
+    )
+    assert {p["Name"] for p in parameters["PipelineParameters"] + rest_parameters["PipelineParameters"]} == {
+        "MseThreshold",
+        "Score",
+    }
+    listed = sagemaker.list_pipelines(
+        CreatedAfter=created_after,
+        CreatedBefore=time.time() + 60,
+        SortBy="Name",
+        SortOrder="Ascending",
+        MaxResults=100,
+    )
+    assert name in [p["PipelineName"] for p in listed["PipelineSummaries"]]
+    assert pipeline not in [p["PipelineName"] for p in listed["PipelineSummaries"]]  # created earlier
+
+    sagemaker.delete_pipeline(PipelineName=name)
+    with pytest.raises(ClientError) as error:
+        sagemaker.describe_pipeline(PipelineName=name)
+    assert error.value.response["Error"]["Code"] == "ResourceNotFound"
