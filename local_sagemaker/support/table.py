@@ -10,6 +10,7 @@ same request into it (tuning children are CreateTrainingJob requests; `Container
 
 from __future__ import annotations
 
+from local_sagemaker.support.pipeline_rows import PIPELINE_ROWS
 from local_sagemaker.support.rows import Row, implemented, no_local_effect, rejected
 
 # The tests that prove implemented rows (pytest ids, resolved against the tests tree by a test).
@@ -421,6 +422,8 @@ ROWS: tuple[Row, ...] = (
     no_local_effect("ListTags", "MaxResults", "never needed: a resource holds at most 50 tags and MaxResults is at least 50, so every answer is one page"),
     implemented("DeleteTags", "ResourceArn", MODEL_LISTS),
     implemented("DeleteTags", "TagKeys", MODEL_LISTS),
+    # --- SageMaker Pipelines ---------------------------------------------------------------------------
+    *PIPELINE_ROWS,
 )
 # fmt: on
 
