@@ -175,7 +175,10 @@ def sagemaker_resource(operation: str) -> str:
         return f"arn:aws:sagemaker:{VALUES.region}:{VALUES.account_id}:pipeline/some-name"
     if verb == "List" and noun != "PipelineExecutionSteps":  # the steps: on their execution
         return "*"
-    if noun in ("PipelineExecution", "PipelineExecutionSteps"):  # IAM: an execution is arn:...:pipeline/<pipeline>/execution/<id>
+    if noun in (
+        "PipelineExecution",
+        "PipelineExecutionSteps",
+    ):  # IAM: an execution is arn:...:pipeline/<pipeline>/execution/<id>
         return f"arn:aws:sagemaker:{VALUES.region}:{VALUES.account_id}:pipeline/some-name/execution/abc123"
     kind = re.sub(r"(?<!^)(?=[A-Z])", "-", noun).lower()
     return f"arn:aws:sagemaker:{VALUES.region}:{VALUES.account_id}:{kind}/some-name"
