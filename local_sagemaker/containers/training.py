@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from local_sagemaker.algorithms.xgboost_builtin import AlgorithmError
 from local_sagemaker.config import ServiceSettings
 from local_sagemaker.containers.isolation import Isolation, bubblewrap
 from local_sagemaker.containers.metrics import MetricCollector
@@ -25,6 +24,7 @@ from local_sagemaker.containers.process import ProgramResult, run_program
 from local_sagemaker.containers.runtime import NO_BUBBLEWRAP, container_environment, run_isolated
 from local_sagemaker.containers.source_dir import fetch_source_directory
 from local_sagemaker.containers.toolkit_env import CODE_DIR, TrainingEnvironment, command_line_arguments
+from local_sagemaker.job_errors import AlgorithmError
 from local_sagemaker.s3io import upload_file
 
 _FAILURE_TAIL_LINES = 10

@@ -5,10 +5,10 @@ from __future__ import annotations
 import sys
 from typing import Any, ClassVar
 
-from local_sagemaker.algorithms.xgboost_builtin import AlgorithmError
 from local_sagemaker.containers.isolation import Isolation, bubblewrap
 from local_sagemaker.containers.process import ProgramResult, run_program
 from local_sagemaker.containers.runtime import NO_BUBBLEWRAP, container_environment, run_isolated
+from local_sagemaker.job_errors import AlgorithmError
 from local_sagemaker.jobs import PROCESSING, JobKind
 from local_sagemaker.runners.base import JobRunner, StopRequested
 from local_sagemaker.s3io import DataError, download_prefix, upload_directory

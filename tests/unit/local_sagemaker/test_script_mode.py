@@ -268,3 +268,23 @@ def test_framework_image_without_a_program_is_refused(sagemaker: Any, dataset: d
     with pytest.raises(ClientError) as caught:
         sagemaker.create_training_job(**request)
     assert "sagemaker_program" in caught.value.response["Error"]["Message"]
+
+
+@pytest.mark.parametrize(("isolated", "outcome"), [(True, b"unreachable"), (False, b"reachable")])
+def test_training_network_isolation_cuts_the_local_s3(
+    sagemaker: Any, s3: Any, dataset: dict[str, Any], isolated: bool, outcome: bytes
+) -> None:
+    """EnableNetworkIsolation: "the container cannot make any outbound network calls" (CreateTrainingJob)."""
+    probe = (  # one line: a ContainerEntrypoint item may not hold a newline
+        "import os, socket, urllib.parse as p; u = p.urlsplit(os.environ['AWS_ENDPOINT_URL_S3']); "
+        "s = socket.socket(); s.settimeout(3); "
+        "r = 'reachable' if s.connect_ex((u.hostname, u.port)) == 0 else 'unreachable'; "
+        "open('/opt/ml/model/outcome.txt', 'w').write(r)"
+    )
+    request = script_mode_request(dataset, SKLEARN_IMAGE, "", "", {})
+    request["HyperParameters"] = {}
+    request["AlgorithmSpecification"]["ContainerEntrypoint"] = ["python3", "-c", probe]
+    request["EnableNetworkIsolation"] = isolated
+    job = run(sagemaker, request)
+    assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
+    assert archive_members(s3, job["ModelArtifacts"]["S3ModelArtifacts"])["outcome.txt"] == outcome
