@@ -1,4 +1,5 @@
-"""The local stack: moto (S3, CloudWatch Logs, IAM, STS) and the SageMaker service, in the background.
+"""The local stack: the AWS endpoint (durable S3 and CloudWatch Logs, moto's IAM and STS) and the SageMaker
+service, in the background, with every byte of state under one base dir (see docs/storage.md).
 
 `python -m local_sagemaker.stack up|down|status|env` — `up` waits until both answer and writes an env
 file whose exports point the aws CLI, boto3 and Airflow's `aws_default` connection at them."""
@@ -151,7 +152,10 @@ def _running_pid(cfg: StackConfig, service: str) -> int | None:
 
 def _command_markers(cfg: StackConfig, service: str) -> list[str]:
     if service == "moto":
+        # Stacks started before the durable store ran moto_server on the S3 port.
         return ["moto_server", str(cfg.s3_port)]
+    if service == "aws":
+        return ["local_sagemaker.aws_server", str(cfg.base_dir / "aws")]
     return ["local_sagemaker", "serve", str(cfg.base_dir / "sagemaker")]
 
 
@@ -218,15 +222,40 @@ def _ensure_bucket(cfg: StackConfig) -> None:
         s3.create_bucket(Bucket=cfg.bucket)
 
 
-def up(cfg: StackConfig) -> Path:
-    bin_dir = Path(sys.executable).parent
+def aws_health_url(cfg: StackConfig) -> str:
+    from local_sagemaker.aws_server import HEALTH_PATH
+
+    return cfg.s3_url + HEALTH_PATH
+
+
+def start_aws(cfg: StackConfig) -> None:
+    """The AWS endpoint alone: S3 and Logs kept under base_dir/aws, IAM and STS from moto."""
+    # A stack from before the durable store: its in-memory moto holds the port and nothing worth keeping.
+    stop_service(cfg, "moto")
     _start(
         cfg,
-        "moto",
-        [str(bin_dir / "moto_server"), "-H", cfg.host, "-p", str(cfg.s3_port)],
+        "aws",
+        [
+            sys.executable,
+            "-m",
+            "local_sagemaker.aws_server",
+            "--data-dir",
+            str(cfg.base_dir / "aws"),
+            "--host",
+            cfg.host,
+            "--port",
+            str(cfg.s3_port),
+            "--region",
+            cfg.region,
+        ],
         cfg.s3_port,
-        f"{cfg.s3_url}/moto-api/",
+        aws_health_url(cfg),
+        build=build_id(),
     )
+
+
+def up(cfg: StackConfig) -> Path:
+    start_aws(cfg)
     start_service(cfg)
     _ensure_bucket(cfg)
     return write_env_file(cfg)
@@ -292,7 +321,7 @@ def stop_service(cfg: StackConfig, service: str, sig: signal.Signals = signal.SI
 
 
 def down(cfg: StackConfig) -> None:
-    for service in ("sagemaker", "moto"):
+    for service in ("sagemaker", "aws", "moto"):
         stop_service(cfg, service)
 
 
@@ -313,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
         print("local stack stopped")
     elif args.command == "status":
         for service, url in (
-            ("moto", f"{cfg.s3_url}/moto-api/"),
+            ("aws", aws_health_url(cfg)),
             ("sagemaker", f"{cfg.sagemaker_url}/health"),
         ):
             print(f"{service}: {'up' if _healthy(url) else 'down'} ({url})")
