@@ -40,11 +40,11 @@ def request_service(environ: dict[str, Any]) -> str:
 
 
 class AwsEndpoint:
-    def __init__(self, data_dir: Path, region: str = "us-east-1") -> None:
+    def __init__(self, data_dir: Path, region: str = "us-east-1", fsync: bool = False) -> None:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
         self.moto: Callable[..., Iterable[bytes]] = DomainDispatcherApplication(create_backend_app)
-        self.objects = ObjectStore(data_dir / "s3")
+        self.objects = ObjectStore(data_dir / "s3", fsync)
         self.s3 = S3Api(self.objects, region)
         self.logs = LogsJournal(data_dir / "logs" / "journal.sqlite3", self.moto)
         self.replayed = self.logs.replay()
@@ -78,12 +78,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--region", default="us-east-1")
+    parser.add_argument(
+        "--fsync",
+        action="store_true",
+        help="wait for the disk on every write: objects also survive a power cut",
+    )
     args = parser.parse_args(argv)
     from moto.moto_server.werkzeug_app import MotoRequestHandler
     from werkzeug.serving import run_simple
 
     os.environ.setdefault("MOTO_PORT", str(args.port))
-    app = AwsEndpoint(Path(args.data_dir), args.region)
+    app = AwsEndpoint(Path(args.data_dir), args.region, args.fsync)
     print(f"local AWS endpoint: data in {args.data_dir}, {app.replayed} Logs changes replayed", flush=True)
     run_simple(args.host, args.port, app, threaded=True, request_handler=MotoRequestHandler)
     return 0

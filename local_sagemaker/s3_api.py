@@ -93,6 +93,9 @@ class S3Api:
             status, reply_headers = error.status, {"Content-Type": "application/xml"}
             body = [] if method == "HEAD" else [_error_xml(error, raw_path, request_id)]
         reply_headers["x-amz-request-id"] = request_id
+        if isinstance(body, list) and "Content-Length" not in reply_headers:
+            # Without a length, the server would close the connection after each answer.
+            reply_headers["Content-Length"] = str(sum(len(chunk) for chunk in body))
         start_response(f"{status} {_REASONS.get(status, 'OK')}", list(reply_headers.items()))
         return body
 
