@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from local_sagemaker import iam_simulation
 from local_sagemaker.build import build_id
 from local_sagemaker.logs_journal import TARGET_PREFIX, LogsJournal
 from local_sagemaker.objectstore import ObjectStore
@@ -43,6 +44,8 @@ class AwsEndpoint:
     def __init__(self, data_dir: Path, region: str = "us-east-1", fsync: bool = False) -> None:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
+        # moto's IAM lacks SimulatePrincipalPolicy, which the SageMaker SDK's role check calls.
+        iam_simulation.install()
         self.moto: Callable[..., Iterable[bytes]] = DomainDispatcherApplication(create_backend_app)
         self.objects = ObjectStore(data_dir / "s3", fsync)
         self.s3 = S3Api(self.objects, region)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from local_sagemaker.__main__ import ACCESS_KEY_ENV, SECRET_KEY_ENV, port_free
 from local_sagemaker.build import build_id
+from local_sagemaker.local_iam import DEFAULT_EXECUTION_ROLE_ARN
 from local_sagemaker.processes import command_line
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +39,7 @@ class StackConfig:
     secret_access_key: str = "testing"
     bucket: str = "sagemaker-retraining-local"
     poll_seconds: int = 2
+    execution_role_arn: str = DEFAULT_EXECUTION_ROLE_ARN
 
     @classmethod
     def from_env(cls, base_dir: Path) -> StackConfig:
@@ -46,6 +48,7 @@ class StackConfig:
             s3_port=int(os.environ.get("LOCAL_S3_PORT", "5055")),
             sagemaker_port=int(os.environ.get("LOCAL_SAGEMAKER_PORT", "7070")),
             bucket=os.environ.get("RETRAINING_BUCKET", "sagemaker-retraining-local"),
+            execution_role_arn=os.environ.get("RETRAINING_ROLE_ARN", DEFAULT_EXECUTION_ROLE_ARN),
         )
 
     @property
@@ -152,7 +155,7 @@ def _running_pid(cfg: StackConfig, service: str) -> int | None:
 
 def _command_markers(cfg: StackConfig, service: str) -> list[str]:
     if service == "moto":
-        # Stacks started before the durable store ran moto_server on the S3 port.
+        # Stacks started before the durable store ran moto_server (or our wrapper of it) on the S3 port.
         return ["moto_server", str(cfg.s3_port)]
     if service == "aws":
         return ["local_sagemaker.aws_server", str(cfg.base_dir / "aws")]
@@ -222,6 +225,21 @@ def _ensure_bucket(cfg: StackConfig) -> None:
         s3.create_bucket(Bucket=cfg.bucket)
 
 
+def _ensure_execution_role(cfg: StackConfig) -> None:
+    import boto3
+
+    from local_sagemaker.local_iam import ensure_execution_role
+
+    iam = boto3.client(
+        "iam",
+        endpoint_url=cfg.s3_url,
+        region_name=cfg.region,
+        aws_access_key_id=cfg.access_key_id,
+        aws_secret_access_key=cfg.secret_access_key,
+    )
+    ensure_execution_role(iam, cfg.execution_role_arn, cfg.region, cfg.bucket)
+
+
 def aws_health_url(cfg: StackConfig) -> str:
     from local_sagemaker.aws_server import HEALTH_PATH
 
@@ -258,6 +276,7 @@ def up(cfg: StackConfig) -> Path:
     start_aws(cfg)
     start_service(cfg)
     _ensure_bucket(cfg)
+    _ensure_execution_role(cfg)
     return write_env_file(cfg)
 
 
