@@ -344,6 +344,39 @@ def down(cfg: StackConfig) -> None:
         stop_service(cfg, service)
 
 
+def _folder_bytes(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) if folder.exists() else 0
+
+
+def status(cfg: StackConfig) -> int:
+    """Each process up or down, the space each store uses, and (when up) the doctor's check of the data."""
+    health = {"aws": aws_health_url(cfg), "sagemaker": f"{cfg.sagemaker_url}/health"}
+    for service, url in health.items():
+        print(f"{service}: {'up' if _healthy(url) else 'down'} ({url})")
+    stores = {
+        "S3 objects": cfg.base_dir / "aws" / "s3",
+        "CloudWatch Logs": cfg.base_dir / "aws" / "logs",
+        "SageMaker state and job folders": cfg.base_dir / "sagemaker",
+    }
+    for name, folder in stores.items():
+        print(f"{name}: {_folder_bytes(folder) / 1e6:.1f} MB in {folder}")
+    if not all(_healthy(url) for url in health.values()):
+        print("doctor: skipped (start the stack with `make local-up` to check the data)")
+        return 0
+    import boto3
+
+    from local_sagemaker import doctor
+
+    session = boto3.Session(
+        aws_access_key_id=cfg.access_key_id,
+        aws_secret_access_key=cfg.secret_access_key,
+        region_name=cfg.region,
+    )
+    sagemaker = session.client("sagemaker", endpoint_url=cfg.sagemaker_url)
+    s3 = session.client("s3", endpoint_url=cfg.s3_url)
+    return doctor.report(sagemaker, s3)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m local_sagemaker.stack", description=__doc__)
     parser.add_argument("command", choices=["up", "down", "status", "env"])
@@ -360,11 +393,7 @@ def main(argv: list[str] | None = None) -> int:
         down(cfg)
         print("local stack stopped")
     elif args.command == "status":
-        for service, url in (
-            ("aws", aws_health_url(cfg)),
-            ("sagemaker", f"{cfg.sagemaker_url}/health"),
-        ):
-            print(f"{service}: {'up' if _healthy(url) else 'down'} ({url})")
+        return status(cfg)
     else:
         print(cfg.env_file.read_text() if cfg.env_file.exists() else write_env_file(cfg).read_text())
     return 0
