@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from local_sagemaker.schema import open_versioned
+
 TARGET_PREFIX = "Logs_20140328."
 # Logs actions that change nothing lasting: answered by moto, not journaled.
 _READ_ONLY = ("Describe", "Get", "List", "Filter", "Test", "StartQuery", "StopQuery", "StartLiveTail")
@@ -39,6 +41,7 @@ class LogsJournal:
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS changes (id INTEGER PRIMARY KEY, headers TEXT NOT NULL, body BLOB NOT NULL)"
         )
+        open_versioned(self._db, path)
         # One change at a time: the journal's order is the order moto applied them.
         self._lock = threading.Lock()
 

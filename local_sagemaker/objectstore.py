@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from local_sagemaker.schema import open_versioned
+
 _CHUNK = 1024 * 1024
 # Above every code point: `key < prefix + _MAX_CHAR` bounds a prefix range in the index.
 _MAX_CHAR = "\U0010ffff"
@@ -87,6 +89,7 @@ class ObjectStore:
         # lose the last commits but never corrupts the index. FULL (with fsync) waits for the disk.
         self._db.execute(f"PRAGMA synchronous={'FULL' if fsync else 'NORMAL'}")
         self._db.executescript(_SCHEMA)
+        open_versioned(self._db, root / "index.sqlite3")
         self._lock = threading.Lock()
         self._remove_orphans()
 

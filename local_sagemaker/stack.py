@@ -11,6 +11,7 @@ import contextlib
 import json
 import math
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -205,9 +206,32 @@ def _start(
         if _healthy(health_url):
             return
         if proc.poll() is not None:
-            raise SystemExit(f"local stack: {service} exited at start-up; see {cfg.log_file(service)}")
+            raise SystemExit(
+                f"local stack: {service} exited at start-up; the end of {cfg.log_file(service)}:\n"
+                + _log_tail(cfg.log_file(service))
+            )
         time.sleep(0.2)
     raise SystemExit(f"local stack: {service} did not become healthy in 60 s; see {cfg.log_file(service)}")
+
+
+def _log_tail(log: Path, lines: int = 5) -> str:
+    text = log.read_text(errors="replace").rstrip().splitlines() if log.exists() else []
+    return "\n".join(text[-lines:])
+
+
+def reset(cfg: StackConfig) -> list[str]:
+    """Stop the stack and remove its stores (S3, Logs, SageMaker state); what was removed, for the user."""
+    down(cfg)
+    removed = []
+    for name, folder in (
+        ("S3 objects and CloudWatch Logs", cfg.base_dir / "aws"),
+        ("SageMaker jobs, models, registry and job folders", cfg.base_dir / "sagemaker"),
+    ):
+        if folder.exists():
+            size = _folder_bytes(folder)
+            shutil.rmtree(folder)
+            removed.append(f"{name}: {folder} ({size / 1e6:.1f} MB)")
+    return removed
 
 
 def _ensure_bucket(cfg: StackConfig) -> None:
@@ -379,7 +403,7 @@ def status(cfg: StackConfig) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m local_sagemaker.stack", description=__doc__)
-    parser.add_argument("command", choices=["up", "down", "status", "env"])
+    parser.add_argument("command", choices=["up", "down", "status", "env", "reset"])
     parser.add_argument(
         "--base-dir", default=str(REPO_ROOT / ".local"), help="where pids, logs, state and env live"
     )
@@ -394,6 +418,18 @@ def main(argv: list[str] | None = None) -> int:
         print("local stack stopped")
     elif args.command == "status":
         return status(cfg)
+    elif args.command == "reset":
+        removed = reset(cfg)
+        print(
+            "local stack stopped; removed:"
+            if removed
+            else "local stack stopped; there was no state to remove"
+        )
+        for line in removed:
+            print(f"- {line}")
+        print(
+            f"kept: Airflow's metadata ({os.environ.get('AIRFLOW_HOME', 'AIRFLOW_HOME')}) and the services' logs"
+        )
     else:
         print(cfg.env_file.read_text() if cfg.env_file.exists() else write_env_file(cfg).read_text())
     return 0
