@@ -20,6 +20,9 @@ from botocore.exceptions import WaiterError
 
 from tests.support.sagemaker_api import ROLE, XGBOOST_IMAGE, unique
 
+# The failing run reuses the passing run's cached processing step: both on one worker, in this order.
+pytestmark = pytest.mark.xdist_group("sdk-pipeline")
+
 CODE = Path(__file__).resolve().parents[3] / "include" / "retraining" / "pipeline_code"
 FEATURES = [
     "length",
