@@ -2,8 +2,9 @@
 
 The provider's default (`action_if_job_exists="timestamp"`) starts a second, timestamp-suffixed job when a
 retried task finds its name taken. These subclasses look the deterministic name up first: they attach to
-a running job, reuse a completed one, and only start a new attempt (`<name>-a2`, recorded in the log and
-in XCom) when the earlier one failed or was stopped. The job name actually used is pushed to XCom under
+a running job, reuse a completed one whose outputs still exist in S3, and only start a new attempt
+(`<name>-a2`, recorded in the log and in XCom) when the earlier one failed, was stopped, or completed but
+lost its outputs. The job name actually used is pushed to XCom under
 `job_name`, which is what the sensors watch."""
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from airflow.providers.amazon.aws.operators.sagemaker import (
 from botocore.exceptions import ClientError
 
 from retraining.idempotency import RUNNING_STATES, resolve_attempt
+from retraining_airflow.job_outputs import s3_uri_exists
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -68,7 +70,12 @@ class IdempotentJobMixin:
 
     def execute(self, context: Context) -> dict[str, Any]:
         config = self.job_config()
-        resolution = resolve_attempt(config[self._name_field], self._status, self.max_name_length)
+        resolution = resolve_attempt(
+            config[self._name_field],
+            self._status,
+            self.max_name_length,
+            missing_outputs=self._missing_outputs,
+        )
         context["ti"].xcom_push(key=JOB_NAME_XCOM_KEY, value=resolution.name)
         for name, status in resolution.earlier_attempts:
             self.log.warning(
@@ -84,6 +91,17 @@ class IdempotentJobMixin:
 
     def existing_result(self, name: str) -> dict[str, Any]:
         return {self.result_key: serialize(self._describe(name))}
+
+    def output_uris(self, description: dict[str, Any]) -> list[str]:
+        """The S3 objects or prefixes a completed job wrote, which a reuse depends on."""
+        return []
+
+    def _missing_outputs(self, name: str) -> list[str]:
+        uris = self.output_uris(self._describe(name))
+        if not uris:
+            return []
+        s3 = self.hook.s3_hook.get_conn()  # type: ignore[attr-defined]  # SageMakerHook keeps one
+        return [uri for uri in uris if not s3_uri_exists(s3, uri)]
 
     def on_kill(self) -> None:
         """A killed task stops the job it started, so nothing keeps running unattended."""
@@ -102,6 +120,10 @@ class IdempotentProcessingOperator(IdempotentJobMixin, SageMakerProcessingOperat
     job_noun = "ProcessingJob"
     result_key = "Processing"
 
+    def output_uris(self, description: dict[str, Any]) -> list[str]:
+        outputs = description.get("ProcessingOutputConfig", {}).get("Outputs", [])
+        return [o["S3Output"]["S3Uri"] for o in outputs if "S3Output" in o]
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**_fail_on_taken_name(kwargs))
 
@@ -109,6 +131,10 @@ class IdempotentProcessingOperator(IdempotentJobMixin, SageMakerProcessingOperat
 class IdempotentTrainingOperator(IdempotentJobMixin, SageMakerTrainingOperator):
     job_noun = "TrainingJob"
     result_key = "Training"
+
+    def output_uris(self, description: dict[str, Any]) -> list[str]:
+        artifact = description.get("ModelArtifacts", {}).get("S3ModelArtifacts")
+        return [artifact] if artifact else []
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**_fail_on_taken_name(kwargs))
@@ -131,6 +157,10 @@ class IdempotentTransformOperator(IdempotentJobMixin, SageMakerTransformOperator
     def job_config(self) -> dict[str, Any]:
         transform: dict[str, Any] = self.config.get("Transform", self.config)
         return transform
+
+    def output_uris(self, description: dict[str, Any]) -> list[str]:
+        path = description.get("TransformOutput", {}).get("S3OutputPath")
+        return [path] if path else []
 
     def existing_result(self, name: str) -> dict[str, Any]:
         return dict(self.serialize_result(name))
