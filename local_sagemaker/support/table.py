@@ -40,6 +40,7 @@ PROCESSING_FAILS = _JOBS + "test_failing_script_fails_the_job_with_its_exit_code
 UNKNOWN_JOB = _PROTOCOL + "test_unknown_job_is_a_validation_exception"
 NAMES = _PROTOCOL + "test_name_pattern_is_checked_by_the_service"
 IMAGES = _PROTOCOL + "test_unsupported_image_names_the_field"
+MODEL_ENVIRONMENT = "tests/unit/local_sagemaker/test_web_pages.py::test_model_and_registry_pages_escape_values_and_mask_environment"
 MODELS = _PROTOCOL + "test_models_create_describe_delete"
 TAGS_AND_LISTS = _PROTOCOL + "test_tags_on_jobs_and_list_filters_with_pagination"
 REGISTRY_VERSIONS = _REGISTRY + "test_versions_are_numbered_within_a_group_and_filterable"
@@ -335,7 +336,7 @@ ROWS: tuple[Row, ...] = (
     implemented("CreateModel", "PrimaryContainer.ModelDataUrl", TRANSFORM_RUNS, "a model.tar.gz in S3"),
     rejected("CreateModel", "PrimaryContainer.ModelDataSource", "uncompressed model data sources are not supported locally; give ModelDataUrl"),
     rejected("CreateModel", "PrimaryContainer.AdditionalModelDataSources", "additional model data sources are not supported locally"),
-    rejected("CreateModel", "PrimaryContainer.Environment", "the container environment is not passed to the built-in XGBoost locally yet"),
+    implemented("CreateModel", "PrimaryContainer.Environment", MODEL_ENVIRONMENT, "kept, described and masked on the pages; a transform job passes it to the container with its own Environment"),
     rejected("CreateModel", "PrimaryContainer.ModelPackageName", "models from a model package are not supported locally; give Image and ModelDataUrl"),
     rejected("CreateModel", "PrimaryContainer.InferenceSpecificationName", "models from a model package are not supported locally; give Image and ModelDataUrl"),
     rejected("CreateModel", "PrimaryContainer.MultiModelConfig", "multi-model containers are not supported locally"),
