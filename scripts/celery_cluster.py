@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import time
@@ -198,8 +199,11 @@ class CeleryCluster:
         return self.api.call(method, path, body)
 
     def stop(self) -> None:
-        # Workers first (a warm shutdown finishes their tasks' bookkeeping), the database last.
-        for name in reversed(list(self.processes)):
-            stop_process(self.processes[name], grace=30)
+        # Every component at once (each waits on its own warm shutdown), the database and broker last.
+        for process in self.processes.values():
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes.values():
+            stop_process(process, grace=30)
         self.redis.stop()
         self.postgres.stop()
