@@ -34,6 +34,7 @@ ACCESS_KEY_ENV = "LOCAL_SAGEMAKER_ACCESS_KEY_ID"
 SECRET_KEY_ENV = "LOCAL_SAGEMAKER_SECRET_ACCESS_KEY"
 DEFAULT_HOST = "127.0.0.1"
 WORKER_START_ENV = "LOCAL_SAGEMAKER_WORKER_START"
+QUOTAS_ENV = "LOCAL_SAGEMAKER_INSTANCE_QUOTAS"
 
 
 def is_loopback(host: str) -> bool:
@@ -48,7 +49,7 @@ def is_loopback(host: str) -> bool:
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from local_sagemaker import faults
+    from local_sagemaker import faults, quotas
     from local_sagemaker.app import build_context, create_app
     from local_sagemaker.config import ServiceSettings
 
@@ -63,10 +64,14 @@ def serve(args: argparse.Namespace) -> int:
             s3_endpoint_url=args.s3_endpoint_url,
             logs_endpoint_url=args.logs_endpoint_url or args.s3_endpoint_url,
             worker_start=args.worker_start,
+            instance_quotas=dict(quotas.parse_quota(q) for q in args.instance_quota),
         )
         plan = faults.plan_from(args.faults, os.environ)
     except ValidationError as exc:
         print(f"local-sagemaker: invalid settings:\n{exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:  # a malformed --instance-quota
+        print(f"local-sagemaker: {exc}", file=sys.stderr)
         return 2
     except faults.FaultPlanError as exc:
         print(f"local-sagemaker: {exc}", file=sys.stderr)
@@ -145,6 +150,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--faults",
         help="JSON fault plan for resilience tests (default: $LOCAL_SAGEMAKER_FAULTS; off when neither is set)",
+    )
+    run.add_argument(
+        "--instance-quota",
+        action="append",
+        default=os.environ.get(QUOTAS_ENV, "").split(),
+        metavar="KIND:INSTANCE_TYPE=COUNT",
+        help="an account quota of concurrent instances, e.g. training-job:ml.m5.xlarge=2 (repeatable; "
+        f"default: ${QUOTAS_ENV}, space-separated); over it, creates answer ResourceLimitExceeded",
     )
     run.set_defaults(func=serve)
     check = sub.add_parser(
