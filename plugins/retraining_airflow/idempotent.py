@@ -15,6 +15,7 @@ from airflow.providers.amazon.aws.operators.sagemaker import (
     SageMakerModelOperator,
     SageMakerProcessingOperator,
     SageMakerRegisterModelVersionOperator,
+    SageMakerStartPipelineOperator,
     SageMakerTrainingOperator,
     SageMakerTransformOperator,
     SageMakerTuningOperator,
@@ -228,3 +229,39 @@ class IdempotentRegisterModelVersionOperator(SageMakerRegisterModelVersionOperat
             client.update_model_package(ModelPackageArn=arn, ModelApprovalStatus=wanted)
             self.log.info("Changed %s from %s to %s.", arn, existing["ModelApprovalStatus"], wanted)
         return arn
+
+
+class IdempotentStartPipelineOperator(SageMakerStartPipelineOperator):
+    """Starts one pipeline execution per DAG run: a retried or re-run task finds the execution its display
+    name (derived from the run) already has, and re-attaches to it while it runs or after it succeeded; only a
+    Failed or Stopped one is followed by a new execution. Returns the execution ARN, as the provider's does."""
+
+    def execute(self, context: Context) -> str:
+        existing = self._execution_named(self.display_name)
+        if existing is not None and existing["PipelineExecutionStatus"] not in ("Failed", "Stopped"):
+            arn = str(existing["PipelineExecutionArn"])
+            self.log.info(
+                "Re-attaching to %s execution %s of %s instead of starting a duplicate.",
+                existing["PipelineExecutionStatus"],
+                arn,
+                self.pipeline_name,
+            )
+            return arn
+        if existing is not None:
+            self.log.warning(
+                "Earlier execution %s ended %s; starting a new one.",
+                existing["PipelineExecutionArn"],
+                existing["PipelineExecutionStatus"],
+            )
+        return str(super().execute(context))
+
+    def _execution_named(self, display_name: str) -> dict[str, Any] | None:
+        client: Any = self.hook.conn
+        pages = client.get_paginator("list_pipeline_executions").paginate(
+            PipelineName=self.pipeline_name, SortBy="CreationTime", SortOrder="Descending"
+        )
+        for page in pages:
+            for summary in page["PipelineExecutionSummaries"]:
+                if summary.get("PipelineExecutionDisplayName") == display_name:
+                    return dict(summary)
+        return None
