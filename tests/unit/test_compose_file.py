@@ -497,6 +497,9 @@ def test_environment_names_are_the_ones_the_code_reads(
             (REPO_ROOT / "include/retraining/dag_defaults.py").read_text(),
         )
     )
+    from include.retraining.links import PAGES_URL_ENV
+
+    read_by_dags.add(PAGES_URL_ENV)  # read by the Airflow extra links, not by the DAGs' defaults
     in_compose = {name for name in airflow_env if name.startswith("RETRAINING_")}
     # Everything compose sets is read; test-only knobs (e.g. the retry delay) need not be set.
     assert in_compose <= read_by_dags, in_compose - read_by_dags
@@ -610,3 +613,31 @@ def test_compose_runs_the_components_the_cluster_test_runs(services: dict[str, d
             assert in_compose == command, name
     # Local-only arguments only switch off the log servers, which bind every interface.
     assert {arg for args in LOCAL_ONLY_ARGUMENTS.values() for arg in args} == {"--skip-serve-logs"}
+
+
+def test_job_links_open_the_service_pages_on_the_host_published_port(
+    services: dict[str, dict[str, Any]], airflow_env: dict[str, str]
+) -> None:
+    """Compose `ports` (docs.docker.com/reference/compose-file/services/#ports): the browser on the host
+    reaches local-sagemaker only on its published 127.0.0.1 port, so the Airflow links must use that."""
+    pages = urlsplit(airflow_env["RETRAINING_SAGEMAKER_PAGES_URL"])
+    published = {
+        (mapping.split(":")[0], int(mapping.split(":")[1]))
+        for mapping in services["local-sagemaker"]["ports"]
+        if int(mapping.rsplit(":", 1)[1]) == container_port(services, "local-sagemaker")
+    }
+    assert (pages.scheme, pages.path) == ("http", "")
+    assert (pages.hostname, pages.port) in published, f"{pages.geturl()} is not published: {published}"
+    for name in AIRFLOW_SERVICES:
+        assert env_of(services[name])["RETRAINING_SAGEMAKER_PAGES_URL"] == pages.geturl(), name
+
+
+def test_minio_keeps_its_data_in_a_named_volume(compose: dict[str, Any]) -> None:
+    """MinIO's container docs (min.io/docs/minio/container): `server /data` stores objects under /data,
+    which must be a named volume to survive `docker compose down` and a container re-creation."""
+    minio = compose["services"]["minio"]
+    data_dir = minio["command"][minio["command"].index("server") + 1]
+    mounts = dict((target, source) for source, target in volume_mounts(minio))
+    assert data_dir in mounts, f"minio stores {data_dir} but mounts {mounts}"
+    source = mounts[data_dir]
+    assert source is not None and not is_bind_source(source) and source in (compose.get("volumes") or {})
