@@ -293,7 +293,12 @@ def nightly_retrain() -> None:
     training_job = job_name_of("train")
     candidate: Any = evaluation_config(planned, training, training_job)
     evaluate, await_evaluation = start_and_await(
-        IdempotentProcessingOperator, "evaluate", candidate["request"], "await_evaluation"
+        IdempotentProcessingOperator,
+        "evaluate",
+        candidate["request"],
+        "await_evaluation",
+        if_it_fails="The candidate was not evaluated, so it is not promoted: the champion stays and nothing "
+        "is registered tonight",
     )
     decision: Any = quality_gate(planned, training, candidate, training_job)
     registry_args = {

@@ -38,7 +38,9 @@ INSTANCE_TYPES = [
 ]
 
 
-def start_and_await(operator: type, task_id: str, config: Any, await_task_id: str) -> tuple[Any, Any]:
+def start_and_await(
+    operator: type, task_id: str, config: Any, await_task_id: str, if_it_fails: str = ""
+) -> tuple[Any, Any]:
     """Start a SageMaker job without holding a worker slot, then wait for it with a rescheduling sensor.
 
     The sensor reads the job name the operator pushed, so a retried operator that re-attached to its job
@@ -48,6 +50,7 @@ def start_and_await(operator: type, task_id: str, config: Any, await_task_id: st
         task_id=task_id, config=config, wait_for_completion=False, aws_conn_id=AWS_CONN_ID, **extra
     )
     wait = sensor(task_id=await_task_id, job_name=job_name_of(task_id), **SENSOR_ARGS)
+    wait.if_it_fails = if_it_fails
     return start, wait
 
 

@@ -29,6 +29,10 @@ class _EndedJobFailsTheTask:
     resource_type: str
     job_name: str
 
+    # What the job's end means for the run (e.g. "the champion stays"), said in the failure message; set
+    # after construction (building_blocks.start_and_await): a mixin's __init__ escapes Airflow's apply_defaults.
+    if_it_fails: str = ""
+
     def failed_states(self) -> set[str]:
         return ENDED_UNFINISHED
 
@@ -43,10 +47,11 @@ class _EndedJobFailsTheTask:
         if state in sensor.non_terminal_states():
             return False
         if state in ENDED_UNFINISHED:
-            reason = response.get("FailureReason") or "no reason given"
+            reason = response.get("FailureReason") or response.get("ExitMessage") or "no reason given"
+            consequence = f" {self.if_it_fails}." if self.if_it_fails else ""
             raise AirflowFailException(
-                f"SageMaker {self.resource_type} {self.job_name} ended {state}: {reason}. Retrying this sensor "
-                "cannot change that; re-run the DAG run to start a new attempt."
+                f"SageMaker {self.resource_type} {self.job_name} ended {state}: {reason}.{consequence} Retrying "
+                "this sensor cannot change that; re-run the DAG run to start a new attempt."
             )
         return True
 

@@ -463,7 +463,7 @@ def test_a_failed_nightly_training_leaves_the_champion_and_the_registry_untouche
 
 
 def test_a_hung_nightly_evaluation_never_promotes_the_candidate_and_keeps_the_champion(
-    service: FaultyService, checker: Any, s3: Any, local_stack: Any
+    service: FaultyService, checker: Any, s3: Any, local_stack: Any, capfd: pytest.CaptureFixture[str]
 ) -> None:
     """nightly_retrain with a champion: the evaluation processing job hangs until MaxRuntimeInSeconds
     stops it (DescribeProcessingJob: `Stopped`, ExitMessage names the runtime limit, as SageMaker's
@@ -507,6 +507,7 @@ def test_a_hung_nightly_evaluation_never_promotes_the_candidate_and_keeps_the_ch
     )
     assert [(v["ModelPackageArn"], v["ModelApprovalStatus"]) for v in after] == [(champion_arn, "Approved")]
     assert [e["ProcessingJobStatus"] for e in evaluations] == ["Stopped"]
+    assert "not promoted: the champion stays" in "".join(capfd.readouterr())  # the failure says what it means
     assert (row.duplicates, row.orphans, lost) == (0, 0, [])
 
 
