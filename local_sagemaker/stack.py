@@ -22,6 +22,7 @@ from pathlib import Path
 from local_sagemaker.__main__ import ACCESS_KEY_ENV, SECRET_KEY_ENV, port_free
 from local_sagemaker.build import build_id
 from local_sagemaker.processes import command_line
+from local_sagemaker.sdk_config import ADMIN_CONFIG_ENV
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -65,6 +66,10 @@ class StackConfig:
     def env_file(self) -> Path:
         return self.base_dir / "env"
 
+    @property
+    def sdk_config_file(self) -> Path:
+        return self.base_dir / "sagemaker-sdk-config.yaml"
+
 
 def connection_uri_json(cfg: StackConfig) -> str:
     """The `aws_default` connection as JSON: every AWS service the DAGs touch, pointed at the stack."""
@@ -106,6 +111,7 @@ def stack_env(cfg: StackConfig) -> dict[str, str]:
         "RETRAINING_BUCKET": cfg.bucket,
         "RETRAINING_POLL_SECONDS": str(cfg.poll_seconds),
         "LOCAL_SAGEMAKER_URL": cfg.sagemaker_url,
+        ADMIN_CONFIG_ENV: str(cfg.sdk_config_file),
     }
 
 
@@ -218,17 +224,35 @@ def _ensure_bucket(cfg: StackConfig) -> None:
         s3.create_bucket(Bucket=cfg.bucket)
 
 
+def _prepare_account(cfg: StackConfig) -> None:
+    """What a set-up AWS account has for the SageMaker Python SDK: an execution role and its defaults file."""
+    import boto3
+
+    from local_sagemaker.execution_role import ensure_execution_role
+    from local_sagemaker.sdk_config import write_sdk_config
+
+    session = boto3.Session(
+        region_name=cfg.region,
+        aws_access_key_id=cfg.access_key_id,
+        aws_secret_access_key=cfg.secret_access_key,
+    )
+    ensure_execution_role(session.client("iam", endpoint_url=cfg.s3_url))
+    account_id = session.client("sts", endpoint_url=cfg.s3_url).get_caller_identity()["Account"]
+    write_sdk_config(cfg.sdk_config_file, cfg.region, account_id)
+
+
 def up(cfg: StackConfig) -> Path:
-    bin_dir = Path(sys.executable).parent
     _start(
         cfg,
         "moto",
-        [str(bin_dir / "moto_server"), "-H", cfg.host, "-p", str(cfg.s3_port)],
+        # moto_server plus IAM SimulatePrincipalPolicy (the SageMaker Python SDK's role check).
+        [sys.executable, "-m", "local_sagemaker.moto_server", "-H", cfg.host, "-p", str(cfg.s3_port)],
         cfg.s3_port,
         f"{cfg.s3_url}/moto-api/",
     )
     start_service(cfg)
     _ensure_bucket(cfg)
+    _prepare_account(cfg)
     return write_env_file(cfg)
 
 
