@@ -16,6 +16,7 @@ from local_sagemaker.build import build_id
 from local_sagemaker.config import SETTINGS_FILE, ServiceSettings
 from local_sagemaker.faults import FaultBook
 from local_sagemaker.operations.context import ServiceContext
+from local_sagemaker.pipelines import engine as pipeline_engine
 from local_sagemaker.protocol import (
     IncomingRequest,
     body_too_large,
@@ -93,6 +94,7 @@ def create_app(ctx: ServiceContext, faults: FaultBook | None = None) -> Starlett
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         ctx.supervisor.start_watching()
+        pipeline_engine.recover(ctx)
         yield
         ctx.supervisor.shutdown()
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-ADMIN_CONFIG_ENV = "SAGEMAKER_ADMIN_CONFIG_OVERRIDE"
+SDK_CONFIG_ENV = "SAGEMAKER_ADMIN_CONFIG_OVERRIDE"
 
 
 def default_bucket_name(region: str, account_id: str) -> str:

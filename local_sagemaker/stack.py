@@ -21,8 +21,9 @@ from pathlib import Path
 
 from local_sagemaker.__main__ import ACCESS_KEY_ENV, SECRET_KEY_ENV, port_free
 from local_sagemaker.build import build_id
+from local_sagemaker.local_iam import DEFAULT_EXECUTION_ROLE_ARN
 from local_sagemaker.processes import command_line
-from local_sagemaker.sdk_config import ADMIN_CONFIG_ENV
+from local_sagemaker.sdk_config import SDK_CONFIG_ENV, write_sdk_config
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,6 +39,7 @@ class StackConfig:
     secret_access_key: str = "testing"
     bucket: str = "sagemaker-retraining-local"
     poll_seconds: int = 2
+    execution_role_arn: str = DEFAULT_EXECUTION_ROLE_ARN
 
     @classmethod
     def from_env(cls, base_dir: Path) -> StackConfig:
@@ -46,6 +48,7 @@ class StackConfig:
             s3_port=int(os.environ.get("LOCAL_S3_PORT", "5055")),
             sagemaker_port=int(os.environ.get("LOCAL_SAGEMAKER_PORT", "7070")),
             bucket=os.environ.get("RETRAINING_BUCKET", "sagemaker-retraining-local"),
+            execution_role_arn=os.environ.get("RETRAINING_ROLE_ARN", DEFAULT_EXECUTION_ROLE_ARN),
         )
 
     @property
@@ -111,7 +114,7 @@ def stack_env(cfg: StackConfig) -> dict[str, str]:
         "RETRAINING_BUCKET": cfg.bucket,
         "RETRAINING_POLL_SECONDS": str(cfg.poll_seconds),
         "LOCAL_SAGEMAKER_URL": cfg.sagemaker_url,
-        ADMIN_CONFIG_ENV: str(cfg.sdk_config_file),
+        SDK_CONFIG_ENV: str(cfg.sdk_config_file),
     }
 
 
@@ -157,7 +160,7 @@ def _running_pid(cfg: StackConfig, service: str) -> int | None:
 
 def _command_markers(cfg: StackConfig, service: str) -> list[str]:
     if service == "moto":
-        return ["moto_server", str(cfg.s3_port)]
+        return ["local_sagemaker.moto_server", str(cfg.s3_port)]
     return ["local_sagemaker", "serve", str(cfg.base_dir / "sagemaker")]
 
 
@@ -224,35 +227,33 @@ def _ensure_bucket(cfg: StackConfig) -> None:
         s3.create_bucket(Bucket=cfg.bucket)
 
 
-def _prepare_account(cfg: StackConfig) -> None:
-    """What a set-up AWS account has for the SageMaker Python SDK: an execution role and its defaults file."""
+def _ensure_execution_role(cfg: StackConfig) -> None:
     import boto3
 
-    from local_sagemaker.execution_role import ensure_execution_role
-    from local_sagemaker.sdk_config import write_sdk_config
+    from local_sagemaker.local_iam import ensure_execution_role
 
-    session = boto3.Session(
+    iam = boto3.client(
+        "iam",
+        endpoint_url=cfg.s3_url,
         region_name=cfg.region,
         aws_access_key_id=cfg.access_key_id,
         aws_secret_access_key=cfg.secret_access_key,
     )
-    ensure_execution_role(session.client("iam", endpoint_url=cfg.s3_url))
-    account_id = session.client("sts", endpoint_url=cfg.s3_url).get_caller_identity()["Account"]
-    write_sdk_config(cfg.sdk_config_file, cfg.region, account_id)
+    ensure_execution_role(iam, cfg.execution_role_arn, cfg.region, cfg.bucket)
 
 
 def up(cfg: StackConfig) -> Path:
     _start(
         cfg,
         "moto",
-        # moto_server plus IAM SimulatePrincipalPolicy (the SageMaker Python SDK's role check).
         [sys.executable, "-m", "local_sagemaker.moto_server", "-H", cfg.host, "-p", str(cfg.s3_port)],
         cfg.s3_port,
         f"{cfg.s3_url}/moto-api/",
     )
     start_service(cfg)
     _ensure_bucket(cfg)
-    _prepare_account(cfg)
+    _ensure_execution_role(cfg)
+    write_sdk_config(cfg.sdk_config_file, cfg.region, cfg.execution_role_arn.split(":")[4])
     return write_env_file(cfg)
 
 

@@ -6,8 +6,8 @@ import tarfile
 from typing import Any, ClassVar
 
 from local_sagemaker.algorithms import xgboost_builtin
+from local_sagemaker.clock import now
 from local_sagemaker.jobs import TRAINING, JobKind
-from local_sagemaker.operations.context import now
 from local_sagemaker.runners.base import JobRunner
 from local_sagemaker.s3io import download_prefix, upload_file
 
