@@ -30,7 +30,12 @@ TRANSFORM_RUNS = _JOBS + "test_batch_transform_writes_one_prediction_per_row"
 TRANSFORM_UNKNOWN_MODEL = _JOBS + "test_transform_of_an_unknown_model_is_rejected"
 PROCESSING_RUNS = _JOBS + "test_processing_runs_the_script_in_a_sandbox_and_uploads_outputs"
 PROCESSING_PATHS = _JOBS + "test_processing_paths_outside_opt_ml_processing_are_rejected"
+PROCESSING_ANY_PROGRAM = _ISOLATION + "test_any_program_sees_opt_ml"
 PROCESSING_NETWORK_ISOLATION = _ISOLATION + "test_network_isolation_cuts_the_local_s3"
+_SCRIPT_MODE = "tests/unit/local_sagemaker/test_script_mode.py::"
+SCRIPT_MODE_RUNS = _SCRIPT_MODE + "test_scikit_learn_script_mode_gets_the_toolkit_environment"
+ENTRYPOINT_RUNS = _SCRIPT_MODE + "test_container_entrypoint_runs_any_program"
+SCRIPT_MODE_NETWORK = _SCRIPT_MODE + "test_training_network_isolation_cuts_the_local_s3"
 PROCESSING_FAILS = _JOBS + "test_failing_script_fails_the_job_with_its_exit_code"
 UNKNOWN_JOB = _PROTOCOL + "test_unknown_job_is_a_validation_exception"
 NAMES = _PROTOCOL + "test_name_pattern_is_checked_by_the_service"
@@ -77,15 +82,15 @@ TAGS = "tags are stored and served by ListTags"
 ROWS: tuple[Row, ...] = (
     # --- training jobs ---------------------------------------------------------------------------------
     implemented("CreateTrainingJob", "TrainingJobName", NAMES),
-    implemented("CreateTrainingJob", "HyperParameters", TRAINING_BAD_HP, "the built-in XGBoost's, typed as the container types them"),
+    implemented("CreateTrainingJob", "HyperParameters", TRAINING_BAD_HP, "the built-in XGBoost's, typed as the container types them; for user code (sagemaker_program, sagemaker_submit_directory) passed as the training toolkit passes them"),
     implemented("CreateTrainingJob", "AlgorithmSpecification", TRAINING_RUNS),
-    implemented("CreateTrainingJob", "AlgorithmSpecification.TrainingImage", IMAGES, "the SageMaker XGBoost images only"),
+    implemented("CreateTrainingJob", "AlgorithmSpecification.TrainingImage", IMAGES, "XGBoost images (built-in or script mode), scikit-learn (script mode), python images with ContainerEntrypoint"),
     rejected("CreateTrainingJob", "AlgorithmSpecification.AlgorithmName", "Marketplace and named algorithms do not run locally; give TrainingImage"),
     implemented("CreateTrainingJob", "AlgorithmSpecification.TrainingInputMode", TRAINING_RUNS, "files are downloaded before training", values=("File", "FastFile")),
-    rejected("CreateTrainingJob", "AlgorithmSpecification.MetricDefinitions", "the built-in XGBoost reports its own metrics; regex metric definitions are not applied locally yet"),
+    implemented("CreateTrainingJob", "AlgorithmSpecification.MetricDefinitions", SCRIPT_MODE_RUNS, "regexes over the user code's log fill FinalMetricDataList; refused for the built-in XGBoost, which reports its own", covers_members=True),
     no_local_effect("CreateTrainingJob", "AlgorithmSpecification.EnableSageMakerMetricsTimeSeries", "no CloudWatch metrics locally; final metrics are in the description"),
-    rejected("CreateTrainingJob", "AlgorithmSpecification.ContainerEntrypoint", "only the built-in XGBoost algorithm runs locally; a container entry point is not run yet"),
-    rejected("CreateTrainingJob", "AlgorithmSpecification.ContainerArguments", "only the built-in XGBoost algorithm runs locally; container arguments are not passed yet"),
+    implemented("CreateTrainingJob", "AlgorithmSpecification.ContainerEntrypoint", ENTRYPOINT_RUNS, "any program, under bubblewrap with the job's directory at /opt/ml and the training toolkit's environment"),
+    implemented("CreateTrainingJob", "AlgorithmSpecification.ContainerArguments", ENTRYPOINT_RUNS, "appended to ContainerEntrypoint; refused without it"),
     no_local_effect("CreateTrainingJob", "AlgorithmSpecification.TrainingImageConfig", "image registry access: images are not pulled locally"),
     no_local_effect("CreateTrainingJob", "RoleArn", ROLE),
     implemented("CreateTrainingJob", "InputDataConfig", TRAINING_RUNS, "each channel is downloaded to /opt/ml/input/data/<channel>"),
@@ -128,7 +133,7 @@ ROWS: tuple[Row, ...] = (
     no_local_effect("CreateTrainingJob", "StoppingCondition.MaxWaitTimeInSeconds", "waiting for Spot capacity: local capacity is never interrupted"),
     no_local_effect("CreateTrainingJob", "StoppingCondition.MaxPendingTimeInSeconds", "waiting for capacity: local jobs start at once"),
     implemented("CreateTrainingJob", "Tags", TAGS_AND_LISTS, TAGS, covers_members=True),
-    implemented("CreateTrainingJob", "EnableNetworkIsolation", TRAINING_RUNS, "network isolation of the container is not enforced locally yet", values=(False,)),
+    implemented("CreateTrainingJob", "EnableNetworkIsolation", SCRIPT_MODE_NETWORK, "true runs the user's code in its own network namespace (bubblewrap); the built-in XGBoost runs no user code"),
     no_local_effect("CreateTrainingJob", "EnableInterContainerTrafficEncryption", "one host: there is no traffic between containers"),
     no_local_effect("CreateTrainingJob", "EnableManagedSpotTraining", "Spot billing: local capacity is never interrupted"),
     rejected("CreateTrainingJob", "CheckpointConfig", "checkpoints are not synced to S3 locally yet"),
@@ -138,7 +143,7 @@ ROWS: tuple[Row, ...] = (
     no_local_effect("CreateTrainingJob", "ExperimentConfig", EXPERIMENTS),
     rejected("CreateTrainingJob", "ProfilerConfig", "SageMaker Profiler is not supported locally"),
     rejected("CreateTrainingJob", "ProfilerRuleConfigurations", "SageMaker Profiler rules are not run locally"),
-    rejected("CreateTrainingJob", "Environment", "the built-in XGBoost runs without a container environment locally; environment variables are not passed yet"),
+    implemented("CreateTrainingJob", "Environment", ENTRYPOINT_RUNS, "set for the user's program (script mode, ContainerEntrypoint); the built-in XGBoost reads none"),
     rejected("CreateTrainingJob", "RetryStrategy", "retrying jobs after an internal error is not implemented locally"),
     no_local_effect("CreateTrainingJob", "RemoteDebugConfig", "remote debugging sessions (SSM) are not available locally"),
     no_local_effect("CreateTrainingJob", "RemoteDebugConfig.EnableRemoteDebug", "remote debugging sessions (SSM) are not available locally; leave it False", values=(False,)),
@@ -239,7 +244,7 @@ ROWS: tuple[Row, ...] = (
     implemented("CreateProcessingJob", "StoppingCondition.MaxRuntimeInSeconds", MAX_RUNTIME, "the supervisor's limit applies to every job kind"),
     implemented("CreateProcessingJob", "AppSpecification", PROCESSING_RUNS),
     implemented("CreateProcessingJob", "AppSpecification.ImageUri", PROCESSING_RUNS, "SageMaker's scikit-learn, XGBoost and other python processing images"),
-    implemented("CreateProcessingJob", "AppSpecification.ContainerEntrypoint", PROCESSING_RUNS, "['python3', '/opt/ml/processing/.../<script>.py', ...]"),
+    implemented("CreateProcessingJob", "AppSpecification.ContainerEntrypoint", PROCESSING_ANY_PROGRAM, "any program under bubblewrap with /opt/ml real; python scripts only where bubblewrap is missing"),
     implemented("CreateProcessingJob", "AppSpecification.ContainerArguments", PROCESSING_RUNS),
     implemented("CreateProcessingJob", "Environment", PROCESSING_FAILS, "set for the script (the test script fails on purpose when told so)"),
     no_local_effect("CreateProcessingJob", "NetworkConfig", VPC),
