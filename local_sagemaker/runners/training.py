@@ -6,6 +6,7 @@ import tarfile
 from typing import Any, ClassVar
 
 from local_sagemaker.algorithms import xgboost_builtin
+from local_sagemaker.checkpoint_sync import synced_checkpoints
 from local_sagemaker.clock import now
 from local_sagemaker.jobs import TRAINING, JobKind
 from local_sagemaker.runners.base import JobRunner
@@ -30,14 +31,18 @@ class TrainingRunner(JobRunner):
 
         self.secondary("Training", "Training image download completed. Training in progress.")
         model_dir = self.sandbox("opt", "ml", "model")
-        result = xgboost_builtin.train(
-            channels,
-            self.job.get("HyperParameters", {}),
-            model_dir,
-            self.log.write,
-            content_types=content_types,
-            should_stop=self.should_stop,
-        )
+        with synced_checkpoints(
+            self.s3, self.job.get("CheckpointConfig"), self.workdir, self.log.write
+        ) as checkpoint_dir:
+            result = xgboost_builtin.train(
+                channels,
+                self.job.get("HyperParameters", {}),
+                model_dir,
+                self.log.write,
+                content_types=content_types,
+                should_stop=self.should_stop,
+                checkpoint_dir=checkpoint_dir,
+            )
         # A stop between rounds still leaves a usable model, which SageMaker's algorithms save too.
         self.secondary("Uploading", "Uploading generated training model")
         artifact_uri = self._upload_model(model_dir)

@@ -19,11 +19,14 @@ _REGISTRY = "tests/unit/local_sagemaker/test_api_registry.py::"
 _TUNING = "tests/unit/local_sagemaker/test_api_tuning.py::"
 _SEARCH = "tests/unit/local_sagemaker/test_tuning_search.py::"
 _MATRIX = "tests/unit/local_sagemaker/test_support_matrix_api.py::"
+_CHECKPOINTS = "tests/unit/local_sagemaker/test_checkpoints.py::"
 _ISOLATION = "tests/unit/local_sagemaker/test_container_isolation.py::"
 TRAINING_RUNS = _JOBS + "test_training_completes_with_metrics_artifact_and_status_history"
 TRAINING_BAD_HP = _JOBS + "test_bad_hyperparameter_fails_the_job_naming_it"
 TRAINING_STOP = _JOBS + "test_stop_training_job"
 MAX_RUNTIME = _JOBS + "test_max_runtime_is_enforced"
+CHECKPOINT_RESUME = _CHECKPOINTS + "test_a_stopped_job_resumes_from_its_checkpoint_in_a_new_job"
+CHECKPOINT_LOCAL_PATH = _CHECKPOINTS + "test_checkpoint_local_path_must_be_absolute"
 MODEL_CHANNEL = _JOBS + "test_incremental_training_from_a_model_channel"
 TRANSFORM_RUNS = _JOBS + "test_batch_transform_writes_one_prediction_per_row"
 TRANSFORM_UNKNOWN_MODEL = _JOBS + "test_transform_of_an_unknown_model_is_rejected"
@@ -130,7 +133,9 @@ ROWS: tuple[Row, ...] = (
     implemented("CreateTrainingJob", "EnableNetworkIsolation", TRAINING_RUNS, "network isolation of the container is not enforced locally yet", values=(False,)),
     no_local_effect("CreateTrainingJob", "EnableInterContainerTrafficEncryption", "one host: there is no traffic between containers"),
     no_local_effect("CreateTrainingJob", "EnableManagedSpotTraining", "Spot billing: local capacity is never interrupted"),
-    rejected("CreateTrainingJob", "CheckpointConfig", "checkpoints are not synced to S3 locally yet"),
+    implemented("CreateTrainingJob", "CheckpointConfig", CHECKPOINT_RESUME, "restored from S3Uri before the job starts, mirrored to it while the job runs; the built-in XGBoost writes xgboost-checkpoint.<round> and resumes from the latest"),
+    implemented("CreateTrainingJob", "CheckpointConfig.S3Uri", CHECKPOINT_RESUME),
+    implemented("CreateTrainingJob", "CheckpointConfig.LocalPath", CHECKPOINT_LOCAL_PATH, "any absolute path, inside the job's sandbox; default /opt/ml/checkpoints"),
     rejected("CreateTrainingJob", "DebugHookConfig", "SageMaker Debugger is not supported locally"),
     rejected("CreateTrainingJob", "DebugRuleConfigurations", "SageMaker Debugger rules are not run locally"),
     rejected("CreateTrainingJob", "TensorBoardOutputConfig", "TensorBoard output is not uploaded locally"),
