@@ -352,7 +352,7 @@ class FaultBook:
             return
         rule_id, rule = fired
         if rule.fault == "algorithm_error":
-            from local_sagemaker.algorithms.xgboost_builtin import AlgorithmError
+            from local_sagemaker.job_errors import AlgorithmError
 
             runner.log.write(f"injected fault: {ENV_VAR} rule {rule_id} fails this job")
             raise AlgorithmError(

@@ -25,6 +25,7 @@ from local_sagemaker.errors import (
 from local_sagemaker.faults import FaultBook
 from local_sagemaker.operations import OPERATIONS
 from local_sagemaker.operations.context import ServiceContext
+from local_sagemaker.support.matrix import refuse_unsupported
 from local_sagemaker.validation import service_model, validate_request
 
 log = logging.getLogger(__name__)
@@ -248,6 +249,8 @@ def handle(
         operation = parse_operation(request.headers.get("x-amz-target"))
         params = parse_body(request.body, ctx.settings.max_body_bytes)
         validate_request(operation, params)
+        # Client requests only: jobs the service starts itself (tuning children) never come through here.
+        refuse_unsupported(operation, params)
         if faults and (injected := faults.api_fault(operation, params, after=False)):
             raise injected
         answer = json.dumps(OPERATIONS[operation](ctx, params)).encode()

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import base64
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from local_sagemaker.clock import now
 from local_sagemaker.config import ServiceSettings
 from local_sagemaker.errors import ValidationException
 from local_sagemaker.store import Store
+
+__all__ = ["ServiceContext", "now", "paginate", "reject_duplicates", "require_s3_uri"]
 
 if TYPE_CHECKING:
     from local_sagemaker.supervisor import Supervisor
@@ -26,10 +28,6 @@ class ServiceContext:
         return (
             f"arn:aws:sagemaker:{self.settings.region}:{self.settings.account_id}:{resource}/{name.lower()}"
         )
-
-
-def now() -> float:
-    return round(time.time(), 3)
 
 
 def paginate(items: list[Any], params: dict[str, Any], default_max: int = 10) -> tuple[list[Any], str | None]:

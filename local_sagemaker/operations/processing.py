@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from local_sagemaker.containers.isolation import bubblewrap
+from local_sagemaker.containers.runtime import NO_BUBBLEWRAP
 from local_sagemaker.errors import ValidationException
 from local_sagemaker.images import PYTHON_PROCESSING, SUPPORTED_PROCESSING, XGBOOST, algorithm_for_image
 from local_sagemaker.jobs import PROCESSING
@@ -20,6 +22,31 @@ def _require_processing_path(path: str, field: str) -> None:
         raise ValidationException(f"{field}: {path!r} must be a path under {PROCESSING_ROOT}/ without '..'")
 
 
+def _check_entrypoint(body: dict[str, Any]) -> None:
+    """Any program runs inside bubblewrap; without it only a python script whose paths can be rewritten."""
+    entrypoint = body["AppSpecification"].get("ContainerEntrypoint") or []
+    if not entrypoint:
+        raise ValidationException(
+            "AppSpecification.ContainerEntrypoint is required locally: the service has no copy of the image "
+            "to take its default entrypoint from; give the command, e.g. "
+            f"['python3', '{PROCESSING_ROOT}/input/code/<script>.py']"
+        )
+    if bubblewrap():
+        return
+    if body.get("NetworkConfig", {}).get("EnableNetworkIsolation"):
+        raise ValidationException(
+            f"NetworkConfig.EnableNetworkIsolation: {NO_BUBBLEWRAP}, so the local service cannot cut the "
+            "job's network; install bubblewrap or leave EnableNetworkIsolation false"
+        )
+    if len(entrypoint) < 2 or entrypoint[0].rsplit("/", 1)[-1] not in PYTHON_INTERPRETERS:
+        raise ValidationException(
+            f"AppSpecification.ContainerEntrypoint: {NO_BUBBLEWRAP}, and without it the local service runs "
+            f"only python scripts; give ['python3', '{PROCESSING_ROOT}/input/code/<script>.py'], "
+            f"got {entrypoint!r}"
+        )
+    _require_processing_path(entrypoint[1], "AppSpecification.ContainerEntrypoint[1]")
+
+
 def prepare_processing(ctx: ServiceContext, body: dict[str, Any]) -> None:
     app = body["AppSpecification"]
     # The XGBoost image also runs python3 scripts (SageMaker Pipelines evaluates models with it).
@@ -28,13 +55,7 @@ def prepare_processing(ctx: ServiceContext, body: dict[str, Any]) -> None:
             f"AppSpecification.ImageUri: {app['ImageUri']!r} is not supported by the local service; use "
             f"{SUPPORTED_PROCESSING}"
         )
-    entrypoint = app.get("ContainerEntrypoint") or []
-    if len(entrypoint) < 2 or entrypoint[0].rsplit("/", 1)[-1] not in PYTHON_INTERPRETERS:
-        raise ValidationException(
-            "AppSpecification.ContainerEntrypoint: the local service runs python scripts; "
-            f"give ['python3', '{PROCESSING_ROOT}/input/code/<script>.py'], got {entrypoint!r}"
-        )
-    _require_processing_path(entrypoint[1], "AppSpecification.ContainerEntrypoint[1]")
+    _check_entrypoint(body)
     inputs = body.get("ProcessingInputs", [])
     reject_duplicates([i["InputName"] for i in inputs], "ProcessingInputs.InputName")
     for item in inputs:

@@ -95,9 +95,11 @@ def create_package(ctx: ServiceContext, params: dict[str, Any]) -> dict[str, Any
         )
     group = _group_or_error(ctx, group_name)
     group_name = group["ModelPackageGroupName"]
-    version = _take_version(ctx, group_name)
+    version, is_new = _take_version(ctx, group_name, params.get("ClientToken"))
     key = f"{group_name}/{version}"
     arn = ctx.arn(PACKAGE, key)
+    if not is_new:
+        return {"ModelPackageArn": arn}  # a retried call: the version its token created
     at = now()
     body = {k: v for k, v in params.items() if k not in ("Tags", "ClientToken")}
     body.update(
@@ -120,12 +122,22 @@ def create_package(ctx: ServiceContext, params: dict[str, Any]) -> dict[str, Any
     return {"ModelPackageArn": arn}
 
 
-def _take_version(ctx: ServiceContext, group_name: str) -> int:
-    taken: list[int] = []
+def _take_version(ctx: ServiceContext, group_name: str, client_token: str | None) -> tuple[int, bool]:
+    """The next version number, or the one an earlier call with the same ClientToken took (then False)."""
+    taken: list[tuple[int, bool]] = []
 
     def bump(group: dict[str, Any], runtime: dict[str, Any]) -> None:
-        taken.append(int(runtime.get("next_version", 1)))
-        runtime["next_version"] = taken[0] + 1
+        # botocore fills ClientToken on every call and keeps it across its retries, so a retried create
+        # finds its version here instead of registering the model twice.
+        tokens = runtime.setdefault("client_tokens", {})
+        if client_token and client_token in tokens:
+            taken.append((int(tokens[client_token]), False))
+            return
+        version = int(runtime.get("next_version", 1))
+        runtime["next_version"] = version + 1
+        if client_token:
+            tokens[client_token] = version
+        taken.append((version, True))
 
     ctx.store.update(GROUP, group_name, bump)
     return taken[0]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from local_sagemaker.clock import now
 from local_sagemaker.jobs import COMPLETED, FAILED, STOPPED, TERMINAL_STATES, JobKind
-from local_sagemaker.operations.context import now
 from local_sagemaker.store import Store
 
 # Secondary status (training jobs only) that each terminal status shows, with its message.

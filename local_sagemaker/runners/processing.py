@@ -1,15 +1,14 @@
-"""Processing jobs: inputs into the sandbox, the python script run there, outputs back to S3."""
+"""Processing jobs: inputs under /opt/ml/processing, the entrypoint run in the container, outputs to S3."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
-import threading
-from collections import deque
 from typing import Any, ClassVar
 
-from local_sagemaker.algorithms.xgboost_builtin import AlgorithmError
+from local_sagemaker.containers.isolation import Isolation, bubblewrap
+from local_sagemaker.containers.process import ProgramResult, run_program
+from local_sagemaker.containers.runtime import NO_BUBBLEWRAP, container_environment, run_isolated
+from local_sagemaker.job_errors import AlgorithmError
 from local_sagemaker.jobs import PROCESSING, JobKind
 from local_sagemaker.runners.base import JobRunner, StopRequested
 from local_sagemaker.s3io import DataError, download_prefix, upload_directory
@@ -37,6 +36,35 @@ class ProcessingRunner(JobRunner):
             sandbox.local_path(item["S3Output"]["LocalPath"]).mkdir(parents=True, exist_ok=True)
 
         app = self.job["AppSpecification"]
+        program = app["ContainerEntrypoint"] + app.get("ContainerArguments", [])
+        env = container_environment(self.settings, self.job.get("Environment", {}))
+        if bubblewrap():
+            network = self.job.get("NetworkConfig", {}).get("EnableNetworkIsolation", False)
+            isolation = Isolation(sandbox.local_path("/opt/ml"), network_isolation=network)
+            result = run_isolated(isolation, program, env, self.log.write, self.should_stop)
+        else:
+            self.log.write(f"{NO_BUBBLEWRAP}; /opt/ml paths in the python script are rewritten instead")
+            result = self._run_rewritten(sandbox, app, env)
+        if result.stopped:
+            raise StopRequested
+        if result.returncode != 0:
+            tail = result.tail[-_TAIL_LINES:]
+            self.exit_message = "\n".join(tail)
+            raise AlgorithmError(
+                f"the processing script exited with code {result.returncode}. Last output: {' | '.join(tail)}"
+            )
+
+        for item in outputs:
+            self.check_stop()
+            target = item["S3Output"]
+            written = upload_directory(self.s3, sandbox.local_path(target["LocalPath"]), target["S3Uri"])
+            self.log.write(
+                f"Uploaded {len(written)} file(s) for output {item['OutputName']} to {target['S3Uri']}"
+            )
+        return {}
+
+    def _run_rewritten(self, sandbox: Sandbox, app: dict[str, Any], env: dict[str, str]) -> ProgramResult:
+        """Where bubblewrap is missing: a python script with its literal /opt/ml paths mapped."""
         script = sandbox.local_path(app["ContainerEntrypoint"][1])
         if not script.is_file():
             raise DataError(
@@ -49,48 +77,11 @@ class ProcessingRunner(JobRunner):
             sandbox.map_argument(a)
             for a in app["ContainerEntrypoint"][2:] + app.get("ContainerArguments", [])
         ]
-        self._run_script([sys.executable, str(runnable), *arguments], sandbox)
-
-        for item in outputs:
-            self.check_stop()
-            target = item["S3Output"]
-            written = upload_directory(self.s3, sandbox.local_path(target["LocalPath"]), target["S3Uri"])
-            self.log.write(
-                f"Uploaded {len(written)} file(s) for output {item['OutputName']} to {target['S3Uri']}"
-            )
-        return {}
-
-    def _run_script(self, command: list[str], sandbox: Sandbox) -> None:
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": str(sandbox.root),
-            "PYTHONUNBUFFERED": "1",
-            "PYTHONNOUSERSITE": "1",
-            **self.job.get("Environment", {}),
-        }
-        proc = subprocess.Popen(
-            command, cwd=sandbox.root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        env = {**env, "HOME": str(sandbox.root)}
+        return run_program(
+            [sys.executable, str(runnable), *arguments],
+            env,
+            self.log.write,
+            self.should_stop,
+            cwd=str(sandbox.root),
         )
-        tail: deque[str] = deque(maxlen=_TAIL_LINES)
-
-        def pump() -> None:
-            assert proc.stdout is not None
-            for line in proc.stdout:
-                tail.append(line.rstrip())
-                self.log.write(line)
-
-        reader = threading.Thread(target=pump, daemon=True)
-        reader.start()
-        while proc.poll() is None:
-            if self.should_stop():
-                proc.terminate()
-                proc.wait(timeout=30)
-                reader.join(timeout=5)
-                raise StopRequested
-            reader.join(timeout=0.2)
-        reader.join(timeout=5)
-        if proc.returncode != 0:
-            self.exit_message = "\n".join(tail)
-            raise AlgorithmError(
-                f"the processing script exited with code {proc.returncode}. Last output: {' | '.join(tail)}"
-            )

@@ -32,10 +32,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+from local_sagemaker.clock import now
 from local_sagemaker.config import ServiceSettings
 from local_sagemaker.errors import ServiceError, ValidationException
 from local_sagemaker.jobs import COMPLETED, FAILED, STOPPED, TERMINAL_STATES, TRAINING, TUNING, JobKind
-from local_sagemaker.operations.context import ServiceContext, now
+from local_sagemaker.operations.context import ServiceContext
 from local_sagemaker.operations.jobs import create_job, stop_job
 from local_sagemaker.operations.training import initial_training, prepare_training
 from local_sagemaker.operations.tuning import (

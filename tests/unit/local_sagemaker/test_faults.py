@@ -16,9 +16,9 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from local_sagemaker import faults
-from local_sagemaker.algorithms.xgboost_builtin import AlgorithmError
 from local_sagemaker.app import build_context, create_app
 from local_sagemaker.config import ServiceSettings
+from local_sagemaker.job_errors import AlgorithmError
 from local_sagemaker.s3io import DataError, download_object, download_prefix
 from local_sagemaker.store import Store
 

@@ -1,0 +1,1 @@
+"""The SageMaker container contract for the user's own code: isolation, toolkit environment, running."""

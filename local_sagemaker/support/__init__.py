@@ -1,0 +1,1 @@
+"""The support matrix: every request member of every supported operation, classified and enforced."""
