@@ -195,3 +195,14 @@ def test_what_cannot_run_is_refused_naming_the_field(
         )
     assert caught.value.response["Error"]["Code"] == "ValidationException"
     assert field in caught.value.response["Error"]["Message"]
+
+
+def test_environment_reaches_the_container(sagemaker: Any, s3: Any, served: dict[str, Any]) -> None:
+    """Environment: the XGBoost container's MAX_CONTENT_LENGTH (serve.py) refuses a larger request with 413."""
+    text = "\n".join(",".join(f"{v:.4f}" for v in row) for row in served["features"]) + "\n"
+    uri = put_csv(s3, served, unique("env") + "/e.csv", text)
+    job = run_transform(
+        sagemaker, served, {"S3DataType": "S3Prefix", "S3Uri": uri}, Environment={"MAX_CONTENT_LENGTH": "100"}
+    )
+    assert job["TransformJobStatus"] == "Failed"
+    assert "413" in job["FailureReason"] and "MAX_CONTENT_LENGTH" in job["FailureReason"]
