@@ -47,7 +47,6 @@ PROCESSING_FAILS = _JOBS + "test_failing_script_fails_the_job_with_its_exit_code
 UNKNOWN_JOB = _PROTOCOL + "test_unknown_job_is_a_validation_exception"
 NAMES = _PROTOCOL + "test_name_pattern_is_checked_by_the_service"
 IMAGES = _PROTOCOL + "test_unsupported_image_names_the_field"
-MODEL_ENVIRONMENT = "tests/unit/local_sagemaker/test_web_pages.py::test_model_and_registry_pages_escape_values_and_mask_environment"
 MODELS = _PROTOCOL + "test_models_create_describe_delete"
 TAGS_AND_LISTS = _PROTOCOL + "test_tags_on_jobs_and_list_filters_with_pagination"
 REGISTRY_VERSIONS = _REGISTRY + "test_versions_are_numbered_within_a_group_and_filterable"
