@@ -360,3 +360,27 @@ def test_a_tuning_job_optimises_a_script_mode_objective(
         assert reported == pytest.approx((x - 2) ** 2, abs=1e-5)
         losses[summary["TrainingJobName"]] = reported
     assert tuning["BestTrainingJob"]["TrainingJobName"] == min(losses, key=losses.__getitem__)
+
+
+@pytest.mark.parametrize(
+    ("requirement", "completes"), [("ansicolors==1.1.8", True), ("ansicolors==999.0", False)]
+)
+def test_requirements_txt_is_installed_for_the_script(
+    sagemaker: Any, s3: Any, dataset: dict[str, Any], requirement: str, completes: bool
+) -> None:
+    """sagemaker-training-toolkit modules.install_requirements: requirements.txt before the entry point."""
+    script = (
+        "import colors, os\nopen(os.environ['SM_MODEL_DIR'] + '/where.txt', 'w').write(colors.__file__)\n"
+    )
+    submit_dir = sourcedir(
+        s3, dataset["bucket"], {"train.py": script, "requirements.txt": requirement + "\n"}
+    )
+    job = run(sagemaker, script_mode_request(dataset, SKLEARN_IMAGE, submit_dir, "train.py", {}))
+    if completes:
+        assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
+        where = archive_members(s3, job["ModelArtifacts"]["S3ModelArtifacts"])["where.txt"].decode()
+        assert "/requirements/" in where  # the per-job layer, not the service's own packages
+    else:
+        assert job["TrainingJobStatus"] == "Failed"
+        assert job["FailureReason"].startswith("AlgorithmError: InstallRequirementsError:")
+        assert "ansicolors==999.0" in job["FailureReason"]
