@@ -1,4 +1,5 @@
-"""Command line: `python -m local_sagemaker serve ...` runs the service in the foreground."""
+"""Command line: `python -m local_sagemaker serve ...` runs the service in the foreground; `doctor` checks
+that the state it describes still has its data in S3."""
 
 from __future__ import annotations
 
@@ -146,7 +147,29 @@ def build_parser() -> argparse.ArgumentParser:
         help="JSON fault plan for resilience tests (default: $LOCAL_SAGEMAKER_FAULTS; off when neither is set)",
     )
     run.set_defaults(func=serve)
+    check = sub.add_parser(
+        "doctor", help="check that every completed job's outputs and every model version's data still exist"
+    )
+    check.set_defaults(func=doctor)
     return parser
+
+
+def doctor(args: argparse.Namespace) -> int:
+    """Against the stack the environment points at (`source .local/env`), else the default local ports."""
+    import boto3
+
+    from local_sagemaker import doctor as checks
+
+    region = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
+    sagemaker = boto3.client(
+        "sagemaker",
+        endpoint_url=os.environ.get("AWS_ENDPOINT_URL_SAGEMAKER", "http://127.0.0.1:7070"),
+        region_name=region,
+    )
+    s3 = boto3.client(
+        "s3", endpoint_url=os.environ.get("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:5055"), region_name=region
+    )
+    return checks.report(sagemaker, s3)
 
 
 def main(argv: list[str] | None = None) -> int:
