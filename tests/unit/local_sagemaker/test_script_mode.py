@@ -384,3 +384,43 @@ def test_requirements_txt_is_installed_for_the_script(
         assert job["TrainingJobStatus"] == "Failed"
         assert job["FailureReason"].startswith("AlgorithmError: InstallRequirementsError:")
         assert "ansicolors==999.0" in job["FailureReason"]
+
+
+STOPPABLE_SCRIPT = textwrap.dedent(
+    """
+    import os, signal, sys, time
+
+    def save_and_leave(signum, frame):
+        open(os.path.join(os.environ["SM_MODEL_DIR"], "partial.txt"), "w").write("saved on SIGTERM")
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, save_and_leave)
+    import boto3  # the job's credentials reach the local S3, as a role's reach S3 on AWS
+
+    bucket, key = sys.argv[sys.argv.index("--marker") + 1].split("/", 1)
+    boto3.client("s3").put_object(Bucket=bucket, Key=key, Body=b"started")
+    time.sleep(120)
+    """
+)
+
+
+def test_stop_sends_sigterm_and_keeps_the_saved_model(
+    sagemaker: Any, s3: Any, dataset: dict[str, Any]
+) -> None:
+    """StopTrainingJob: "SageMaker sends the algorithm the SIGTERM signal ... to save the model artifacts"."""
+    from tests.support.sagemaker_api import wait_for
+
+    submit_dir = sourcedir(s3, dataset["bucket"], {"train.py": STOPPABLE_SCRIPT})
+    marker = f"{dataset['prefix']}/markers/{unique('started')}"
+    request = script_mode_request(
+        dataset, SKLEARN_IMAGE, submit_dir, "train.py", {"marker": f"{dataset['bucket']}/{marker}"}
+    )
+    name = request["TrainingJobName"]
+    sagemaker.create_training_job(**request)
+    started = lambda: "Contents" in s3.list_objects_v2(Bucket=dataset["bucket"], Prefix=marker)  # noqa: E731
+    wait_for(started, "the training program to install its SIGTERM handler", 120)
+    sagemaker.stop_training_job(TrainingJobName=name)
+    job = wait_until_done(lambda: sagemaker.describe_training_job(TrainingJobName=name), "TrainingJobStatus")
+    assert job["TrainingJobStatus"] == "Stopped"
+    members = archive_members(s3, job["ModelArtifacts"]["S3ModelArtifacts"])
+    assert members["partial.txt"] == b"saved on SIGTERM"
