@@ -25,6 +25,7 @@ from local_sagemaker.__main__ import ACCESS_KEY_ENV, SECRET_KEY_ENV, port_free
 from local_sagemaker.build import build_id
 from local_sagemaker.local_iam import DEFAULT_EXECUTION_ROLE_ARN
 from local_sagemaker.processes import command_line
+from local_sagemaker.sdk_config import SDK_CONFIG_ENV, write_sdk_config
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -70,6 +71,10 @@ class StackConfig:
     def env_file(self) -> Path:
         return self.base_dir / "env"
 
+    @property
+    def sdk_config_file(self) -> Path:
+        return self.base_dir / "sagemaker-sdk-config.yaml"
+
 
 def connection_uri_json(cfg: StackConfig) -> str:
     """The `aws_default` connection as JSON: every AWS service the DAGs touch, pointed at the stack."""
@@ -111,6 +116,7 @@ def stack_env(cfg: StackConfig) -> dict[str, str]:
         "RETRAINING_BUCKET": cfg.bucket,
         "RETRAINING_POLL_SECONDS": str(cfg.poll_seconds),
         "LOCAL_SAGEMAKER_URL": cfg.sagemaker_url,
+        SDK_CONFIG_ENV: str(cfg.sdk_config_file),
     }
 
 
@@ -301,6 +307,7 @@ def up(cfg: StackConfig) -> Path:
     start_service(cfg)
     _ensure_bucket(cfg)
     _ensure_execution_role(cfg)
+    write_sdk_config(cfg.sdk_config_file, cfg.region, cfg.execution_role_arn.split(":")[4])
     return write_env_file(cfg)
 
 
