@@ -12,10 +12,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from local_sagemaker import workdirs
 from local_sagemaker.build import build_id
 from local_sagemaker.config import SETTINGS_FILE, ServiceSettings
 from local_sagemaker.faults import FaultBook
 from local_sagemaker.operations.context import ServiceContext
+from local_sagemaker.pipelines import engine as pipeline_engine
 from local_sagemaker.protocol import (
     IncomingRequest,
     body_too_large,
@@ -93,6 +95,8 @@ def create_app(ctx: ServiceContext, faults: FaultBook | None = None) -> Starlett
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         ctx.supervisor.start_watching()
+        pipeline_engine.recover(ctx)
+        workdirs.sweep(ctx.settings.state_dir / "jobs")  # failed jobs' folders kept past their time
         yield
         ctx.supervisor.shutdown()
 

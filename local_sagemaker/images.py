@@ -25,8 +25,23 @@ _IMAGE_TABLE: tuple[tuple[re.Pattern[str], Algorithm], ...] = (
 )
 
 SUPPORTED_TRAINING = (
-    "SageMaker's built-in XGBoost images (.../sagemaker-xgboost:<version> or .../xgboost:latest)"
+    "SageMaker's XGBoost images (.../sagemaker-xgboost:<version> or .../xgboost:latest: the built-in "
+    "algorithm, or script mode with HyperParameters sagemaker_program and sagemaker_submit_directory), "
+    "the scikit-learn framework image (.../sagemaker-scikit-learn:<version>, script mode), or any of "
+    "those and .../sagemaker-base-python, python:<tag> with AlgorithmSpecification.ContainerEntrypoint"
 )
+
+# Framework images whose own libraries (torch, tensorflow, ...) the local service does not have.
+_OTHER_FRAMEWORK_IMAGE = re.compile(
+    r"(^|/)(pytorch|tensorflow|huggingface|mxnet|chainer|autogluon|djl)[\w\-]*(:[\w.\-]+)?$"
+)
+
+
+def is_other_framework_image(image_uri: str) -> bool:
+    """A deep-learning framework image (PyTorch, TensorFlow, Hugging Face...) that cannot train locally."""
+    return bool(_OTHER_FRAMEWORK_IMAGE.search(image_uri.split("@", 1)[0]))
+
+
 SUPPORTED_PROCESSING = "images that run python3 scripts (.../sagemaker-scikit-learn:<version>, .../sagemaker-xgboost:<version>, .../sagemaker-base-python, python:<tag>)"
 
 

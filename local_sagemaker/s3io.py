@@ -23,7 +23,10 @@ def split_s3_uri(uri: str) -> tuple[str, str]:
 
 def _relative_key(prefix: str, key: str) -> str:
     # SageMaker keeps the path below the prefix's folder: s3://b/csv/train.csv -> train.csv,
-    # s3://b/data/ with data/day1/x.csv -> day1/x.csv.
+    # s3://b/data/ with data/day1/x.csv -> day1/x.csv; a prefix that names a folder without its slash
+    # counts as that folder (s3://b/p/test with p/test/test.csv -> test.csv: seed 003's evaluation input).
+    if prefix and not prefix.endswith("/") and key.startswith(prefix + "/"):
+        prefix += "/"
     folder = prefix.rsplit("/", 1)[0] + "/" if "/" in prefix else ""
     relative = key[len(folder) :]
     parts = PurePosixPath(relative).parts

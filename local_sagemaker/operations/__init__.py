@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from local_sagemaker.operations import models, processing, registry, tags, training, transform, tuning
+from local_sagemaker.operations import (
+    models,
+    pipelines,
+    processing,
+    registry,
+    tags,
+    training,
+    transform,
+    tuning,
+)
 from local_sagemaker.operations.context import ServiceContext
 
 Handler = Callable[[ServiceContext, dict[str, Any]], dict[str, Any]]
@@ -18,4 +27,5 @@ OPERATIONS: dict[str, Handler] = {
     **models.OPERATIONS,
     **registry.OPERATIONS,
     **tags.OPERATIONS,
+    **pipelines.OPERATIONS,
 }

@@ -5,8 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from local_sagemaker.checkpoint_sync import DEFAULT_LOCAL_PATH
+from local_sagemaker.containers.isolation import bubblewrap
+from local_sagemaker.containers.metrics import check_metric_definitions
+from local_sagemaker.containers.runtime import NO_BUBBLEWRAP
+from local_sagemaker.containers.toolkit_env import decode_hyperparameters, runs_user_code
 from local_sagemaker.errors import ValidationException
-from local_sagemaker.images import SUPPORTED_TRAINING, XGBOOST, algorithm_for_image
+from local_sagemaker.images import SUPPORTED_TRAINING, XGBOOST, algorithm_for_image, is_other_framework_image
 from local_sagemaker.jobs import TRAINING
 from local_sagemaker.operations.context import ServiceContext, now, reject_duplicates, require_s3_uri
 from local_sagemaker.operations.jobs import job_operations
@@ -36,10 +40,18 @@ def prepare_training(ctx: ServiceContext, body: dict[str, Any]) -> None:
     image = spec.get("TrainingImage")
     if not image:
         raise ValidationException("AlgorithmSpecification.TrainingImage is required")
-    if algorithm_for_image(image) is not XGBOOST:
+    if runs_user_code(body):
+        _check_user_code(body, image)
+    elif algorithm_for_image(image) is not XGBOOST:
         raise ValidationException(
-            f"AlgorithmSpecification.TrainingImage: {image!r} is not supported by the local service; "
-            f"use {SUPPORTED_TRAINING}"
+            f"AlgorithmSpecification.TrainingImage: {image!r} has no built-in algorithm the local service "
+            f"runs; give HyperParameters sagemaker_program and sagemaker_submit_directory (script mode) or "
+            f"AlgorithmSpecification.ContainerEntrypoint, with {SUPPORTED_TRAINING}"
+        )
+    elif spec.get("MetricDefinitions"):
+        raise ValidationException(
+            "AlgorithmSpecification.MetricDefinitions: the built-in XGBoost algorithm reports its own metrics "
+            "(train:rmse, validation:auc, ...); metric definitions apply to your own training code"
         )
     if spec.get("TrainingInputMode", "File") not in SUPPORTED_INPUT_MODES:
         raise ValidationException(
@@ -66,6 +78,39 @@ def prepare_training(ctx: ServiceContext, body: dict[str, Any]) -> None:
     body.setdefault("EnableNetworkIsolation", False)
     body.setdefault("EnableInterContainerTrafficEncryption", False)
     body.setdefault("EnableManagedSpotTraining", False)
+
+
+def _check_user_code(body: dict[str, Any], image: str) -> None:
+    """Script mode and ContainerEntrypoint jobs: an image whose Python the service has, a runnable program."""
+    spec = body["AlgorithmSpecification"]
+    if is_other_framework_image(image) or algorithm_for_image(image) is None:
+        raise ValidationException(
+            f"AlgorithmSpecification.TrainingImage: {image!r} is not supported by the local service, which "
+            f"runs training code with its own Python (xgboost, scikit-learn, pandas); use {SUPPORTED_TRAINING}"
+        )
+    if "ContainerArguments" in spec and "ContainerEntrypoint" not in spec:
+        raise ValidationException(
+            "AlgorithmSpecification.ContainerArguments: without ContainerEntrypoint they would replace the "
+            "image's own command, which the local service does not have; give ContainerEntrypoint too"
+        )
+    if body.get("EnableNetworkIsolation") and bubblewrap() is None:
+        raise ValidationException(
+            f"EnableNetworkIsolation: {NO_BUBBLEWRAP}, so the job's network cannot be cut"
+        )
+    problem = check_metric_definitions(spec.get("MetricDefinitions", []))
+    if problem:
+        raise ValidationException(problem)
+    if spec.get("ContainerEntrypoint"):
+        return
+    hyperparameters = decode_hyperparameters(body.get("HyperParameters", {}))
+    submit_directory = hyperparameters.get("sagemaker_submit_directory")
+    if not isinstance(submit_directory, str) or not submit_directory.startswith("s3://"):
+        raise ValidationException(
+            "HyperParameters.sagemaker_submit_directory: script mode needs the S3 URI of the source "
+            f"directory's archive (s3://<bucket>/<prefix>/sourcedir.tar.gz), got {submit_directory!r}"
+        )
+    if not str(hyperparameters.get("sagemaker_program", "")).strip():
+        raise ValidationException("HyperParameters.sagemaker_program: name the script to run, e.g. train.py")
 
 
 def initial_training() -> dict[str, Any]:

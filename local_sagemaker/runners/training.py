@@ -1,4 +1,4 @@
-"""Training jobs: download channels, train with the built-in algorithm, upload model.tar.gz."""
+"""Training jobs: download channels, train with the built-in algorithm or the user's code, upload model.tar.gz."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from typing import Any, ClassVar
 from local_sagemaker.algorithms import xgboost_builtin
 from local_sagemaker.checkpoint_sync import synced_checkpoints
 from local_sagemaker.clock import now
+from local_sagemaker.containers.toolkit_env import runs_user_code
+from local_sagemaker.containers.training import ContainerTraining
 from local_sagemaker.jobs import TRAINING, JobKind
 from local_sagemaker.runners.base import JobRunner
 from local_sagemaker.s3io import download_prefix, upload_file
@@ -30,6 +32,8 @@ class TrainingRunner(JobRunner):
             content_types[name] = channel.get("ContentType", "text/csv")
 
         self.secondary("Training", "Training image download completed. Training in progress.")
+        if runs_user_code(self.job):
+            return self._train_in_container()
         model_dir = self.sandbox("opt", "ml", "model")
         with synced_checkpoints(
             self.s3, self.job.get("CheckpointConfig"), self.workdir, self.log.write
@@ -54,6 +58,25 @@ class TrainingRunner(JobRunner):
                 for name, value in result.final_metrics.items()
             ],
         }
+
+    def _train_in_container(self) -> dict[str, Any]:
+        """The user's program (script mode or ContainerEntrypoint) with the toolkit's contract."""
+        container = ContainerTraining(
+            self.settings,
+            self.job,
+            self.s3,
+            self.sandbox("opt", "ml"),
+            self.workdir,
+            self.log.write,
+            self.should_stop,
+        )
+        # The program sees the sandbox's opt/ml as /opt/ml, so the default LocalPath is its checkpoints folder.
+        with synced_checkpoints(self.s3, self.job.get("CheckpointConfig"), self.workdir, self.log.write):
+            outcome = container.run()
+        # A stopped program had SIGTERM's grace period to save its model, which SageMaker uploads too.
+        self.secondary("Uploading", "Uploading generated training model")
+        fields = container.upload_artifacts(self.job["OutputDataConfig"]["S3OutputPath"], self.name)
+        return {**fields, "FinalMetricDataList": outcome.final_metrics}
 
     def _upload_model(self, model_dir: Any) -> str:
         archive = self.workdir / "model.tar.gz"

@@ -10,6 +10,7 @@ same request into it (tuning children are CreateTrainingJob requests; `Container
 
 from __future__ import annotations
 
+from local_sagemaker.support.pipeline_rows import PIPELINE_ROWS
 from local_sagemaker.support.rows import Row, implemented, no_local_effect, rejected
 
 # The tests that prove implemented rows (pytest ids, resolved against the tests tree by a test).
@@ -28,11 +29,23 @@ MAX_RUNTIME = _JOBS + "test_max_runtime_is_enforced"
 CHECKPOINT_RESUME = _CHECKPOINTS + "test_a_stopped_job_resumes_from_its_checkpoint_in_a_new_job"
 CHECKPOINT_LOCAL_PATH = _CHECKPOINTS + "test_checkpoint_local_path_must_be_absolute"
 MODEL_CHANNEL = _JOBS + "test_incremental_training_from_a_model_channel"
+_RULES = "tests/unit/local_sagemaker/test_transform_rules.py::"
+TRANSFORM_JOIN = _RULES + "test_id_column_is_filtered_out_and_joined_back"
+TRANSFORM_GZIP_MANY = _RULES + "test_many_gzipped_objects_keep_their_relative_keys"
+TRANSFORM_MANIFEST = _RULES + "test_manifest_file_names_the_inputs"
+TRANSFORM_OVERSIZE = _RULES + "test_a_record_larger_than_the_payload_fails_the_job"
+TRANSFORM_REFUSALS = _RULES + "test_what_cannot_run_is_refused_naming_the_field"
+TRANSFORM_ENVIRONMENT = _RULES + "test_environment_reaches_the_container"
 TRANSFORM_RUNS = _JOBS + "test_batch_transform_writes_one_prediction_per_row"
 TRANSFORM_UNKNOWN_MODEL = _JOBS + "test_transform_of_an_unknown_model_is_rejected"
 PROCESSING_RUNS = _JOBS + "test_processing_runs_the_script_in_a_sandbox_and_uploads_outputs"
 PROCESSING_PATHS = _JOBS + "test_processing_paths_outside_opt_ml_processing_are_rejected"
+PROCESSING_ANY_PROGRAM = _ISOLATION + "test_any_program_sees_opt_ml"
 PROCESSING_NETWORK_ISOLATION = _ISOLATION + "test_network_isolation_cuts_the_local_s3"
+_SCRIPT_MODE = "tests/unit/local_sagemaker/test_script_mode.py::"
+SCRIPT_MODE_RUNS = _SCRIPT_MODE + "test_scikit_learn_script_mode_gets_the_toolkit_environment"
+ENTRYPOINT_RUNS = _SCRIPT_MODE + "test_container_entrypoint_runs_any_program"
+SCRIPT_MODE_NETWORK = _SCRIPT_MODE + "test_training_network_isolation_cuts_the_local_s3"
 PROCESSING_FAILS = _JOBS + "test_failing_script_fails_the_job_with_its_exit_code"
 UNKNOWN_JOB = _PROTOCOL + "test_unknown_job_is_a_validation_exception"
 NAMES = _PROTOCOL + "test_name_pattern_is_checked_by_the_service"
@@ -79,15 +92,15 @@ TAGS = "tags are stored and served by ListTags"
 ROWS: tuple[Row, ...] = (
     # --- training jobs ---------------------------------------------------------------------------------
     implemented("CreateTrainingJob", "TrainingJobName", NAMES),
-    implemented("CreateTrainingJob", "HyperParameters", TRAINING_BAD_HP, "the built-in XGBoost's, typed as the container types them"),
+    implemented("CreateTrainingJob", "HyperParameters", TRAINING_BAD_HP, "the built-in XGBoost's, typed as the container types them; for user code (sagemaker_program, sagemaker_submit_directory) passed as the training toolkit passes them"),
     implemented("CreateTrainingJob", "AlgorithmSpecification", TRAINING_RUNS),
-    implemented("CreateTrainingJob", "AlgorithmSpecification.TrainingImage", IMAGES, "the SageMaker XGBoost images only"),
+    implemented("CreateTrainingJob", "AlgorithmSpecification.TrainingImage", IMAGES, "XGBoost images (built-in or script mode), scikit-learn (script mode), python images with ContainerEntrypoint"),
     rejected("CreateTrainingJob", "AlgorithmSpecification.AlgorithmName", "Marketplace and named algorithms do not run locally; give TrainingImage"),
     implemented("CreateTrainingJob", "AlgorithmSpecification.TrainingInputMode", TRAINING_RUNS, "files are downloaded before training", values=("File", "FastFile")),
-    rejected("CreateTrainingJob", "AlgorithmSpecification.MetricDefinitions", "the built-in XGBoost reports its own metrics; regex metric definitions are not applied locally yet"),
+    implemented("CreateTrainingJob", "AlgorithmSpecification.MetricDefinitions", SCRIPT_MODE_RUNS, "regexes over the user code's log fill FinalMetricDataList; refused for the built-in XGBoost, which reports its own", covers_members=True),
     no_local_effect("CreateTrainingJob", "AlgorithmSpecification.EnableSageMakerMetricsTimeSeries", "no CloudWatch metrics locally; final metrics are in the description"),
-    rejected("CreateTrainingJob", "AlgorithmSpecification.ContainerEntrypoint", "only the built-in XGBoost algorithm runs locally; a container entry point is not run yet"),
-    rejected("CreateTrainingJob", "AlgorithmSpecification.ContainerArguments", "only the built-in XGBoost algorithm runs locally; container arguments are not passed yet"),
+    implemented("CreateTrainingJob", "AlgorithmSpecification.ContainerEntrypoint", ENTRYPOINT_RUNS, "any program, under bubblewrap with the job's directory at /opt/ml and the training toolkit's environment"),
+    implemented("CreateTrainingJob", "AlgorithmSpecification.ContainerArguments", ENTRYPOINT_RUNS, "appended to ContainerEntrypoint; refused without it"),
     no_local_effect("CreateTrainingJob", "AlgorithmSpecification.TrainingImageConfig", "image registry access: images are not pulled locally"),
     no_local_effect("CreateTrainingJob", "RoleArn", ROLE),
     implemented("CreateTrainingJob", "InputDataConfig", TRAINING_RUNS, "each channel is downloaded to /opt/ml/input/data/<channel>"),
@@ -130,7 +143,7 @@ ROWS: tuple[Row, ...] = (
     no_local_effect("CreateTrainingJob", "StoppingCondition.MaxWaitTimeInSeconds", "waiting for Spot capacity: local capacity is never interrupted"),
     no_local_effect("CreateTrainingJob", "StoppingCondition.MaxPendingTimeInSeconds", "waiting for capacity: local jobs start at once"),
     implemented("CreateTrainingJob", "Tags", TAGS_AND_LISTS, TAGS, covers_members=True),
-    implemented("CreateTrainingJob", "EnableNetworkIsolation", TRAINING_RUNS, "network isolation of the container is not enforced locally yet", values=(False,)),
+    implemented("CreateTrainingJob", "EnableNetworkIsolation", SCRIPT_MODE_NETWORK, "true runs the user's code in its own network namespace (bubblewrap); the built-in XGBoost runs no user code"),
     no_local_effect("CreateTrainingJob", "EnableInterContainerTrafficEncryption", "one host: there is no traffic between containers"),
     no_local_effect("CreateTrainingJob", "EnableManagedSpotTraining", "Spot billing: local capacity is never interrupted"),
     implemented("CreateTrainingJob", "CheckpointConfig", CHECKPOINT_RESUME, "restored from S3Uri before the job starts, mirrored to it while the job runs; the built-in XGBoost writes xgboost-checkpoint.<round> and resumes from the latest"),
@@ -142,7 +155,7 @@ ROWS: tuple[Row, ...] = (
     no_local_effect("CreateTrainingJob", "ExperimentConfig", EXPERIMENTS),
     rejected("CreateTrainingJob", "ProfilerConfig", "SageMaker Profiler is not supported locally"),
     rejected("CreateTrainingJob", "ProfilerRuleConfigurations", "SageMaker Profiler rules are not run locally"),
-    rejected("CreateTrainingJob", "Environment", "the built-in XGBoost runs without a container environment locally; environment variables are not passed yet"),
+    implemented("CreateTrainingJob", "Environment", ENTRYPOINT_RUNS, "set for the user's program (script mode, ContainerEntrypoint); the built-in XGBoost reads none"),
     rejected("CreateTrainingJob", "RetryStrategy", "retrying jobs after an internal error is not implemented locally"),
     no_local_effect("CreateTrainingJob", "RemoteDebugConfig", "remote debugging sessions (SSM) are not available locally"),
     no_local_effect("CreateTrainingJob", "RemoteDebugConfig.EnableRemoteDebug", "remote debugging sessions (SSM) are not available locally; leave it False", values=(False,)),
@@ -168,23 +181,23 @@ ROWS: tuple[Row, ...] = (
     # --- transform jobs --------------------------------------------------------------------------------
     implemented("CreateTransformJob", "TransformJobName", TRANSFORM_RUNS),
     implemented("CreateTransformJob", "ModelName", TRANSFORM_UNKNOWN_MODEL, "a model whose container is a SageMaker XGBoost image"),
-    no_local_effect("CreateTransformJob", "MaxConcurrentTransforms", "records are predicted in one process; concurrency changes speed only"),
+    implemented("CreateTransformJob", "MaxConcurrentTransforms", TRANSFORM_GZIP_MANY, "mini-batches predicted in that many threads, answers kept in order; * MaxPayloadInMB <= 100 checked"),
     no_local_effect("CreateTransformJob", "ModelClientConfig", "the model is called in-process, not through HTTP invocations that can time out"),
-    rejected("CreateTransformJob", "MaxPayloadInMB", "mini-batches are not sized locally: each object is predicted whole"),
-    implemented("CreateTransformJob", "BatchStrategy", TRANSFORM_RUNS, "each object's records go to the model together", values=("MultiRecord",)),
-    rejected("CreateTransformJob", "Environment", "the container environment is not passed to the built-in XGBoost locally yet"),
+    implemented("CreateTransformJob", "MaxPayloadInMB", TRANSFORM_OVERSIZE, "mini-batches up to the limit; a larger record fails the job; 0 (chunked) is refused as for built-in algorithms"),
+    implemented("CreateTransformJob", "BatchStrategy", TRANSFORM_OVERSIZE, "MultiRecord packs whole records up to MaxPayloadInMB; SingleRecord sends one per request"),
+    implemented("CreateTransformJob", "Environment", TRANSFORM_ENVIRONMENT, "added to the model container's; XGBoost reads MAX_CONTENT_LENGTH; SAGEMAKER_INFERENCE_OUTPUT is refused"),
     implemented("CreateTransformJob", "TransformInput", TRANSFORM_RUNS),
     implemented("CreateTransformJob", "TransformInput.DataSource", TRANSFORM_RUNS),
     implemented("CreateTransformJob", "TransformInput.DataSource.S3DataSource", TRANSFORM_RUNS),
-    implemented("CreateTransformJob", "TransformInput.DataSource.S3DataSource.S3DataType", TRANSFORM_RUNS, "one <key>.out per object under the prefix", values=("S3Prefix",)),
+    implemented("CreateTransformJob", "TransformInput.DataSource.S3DataSource.S3DataType", TRANSFORM_MANIFEST, "one <key>.out per object under the prefix or listed in the manifest", values=("S3Prefix", "ManifestFile")),
     implemented("CreateTransformJob", "TransformInput.DataSource.S3DataSource.S3Uri", TRANSFORM_RUNS),
     implemented("CreateTransformJob", "TransformInput.ContentType", TRANSFORM_RUNS, "text/csv and text/libsvm"),
-    implemented("CreateTransformJob", "TransformInput.CompressionType", TRANSFORM_RUNS, "uncompressed objects only", values=("None",)),
-    implemented("CreateTransformJob", "TransformInput.SplitType", TRANSFORM_RUNS, "each line is one record", values=("Line",)),
+    implemented("CreateTransformJob", "TransformInput.CompressionType", TRANSFORM_GZIP_MANY, "Gzip objects are gunzipped while streamed", values=("None", "Gzip")),
+    implemented("CreateTransformJob", "TransformInput.SplitType", TRANSFORM_GZIP_MANY, "None sends the object whole; Line and RecordIO cut at records", values=("None", "Line", "RecordIO")),
     implemented("CreateTransformJob", "TransformOutput", TRANSFORM_RUNS),
     implemented("CreateTransformJob", "TransformOutput.S3OutputPath", TRANSFORM_RUNS),
-    implemented("CreateTransformJob", "TransformOutput.Accept", TRANSFORM_RUNS, "one CSV prediction per line", values=("text/csv",)),
-    implemented("CreateTransformJob", "TransformOutput.AssembleWith", TRANSFORM_RUNS, "one prediction per line", values=("Line",)),
+    implemented("CreateTransformJob", "TransformOutput.Accept", TRANSFORM_REFUSALS, "the XGBoost container's accept types; in batch mode it answers one line per record whatever the type", values=("text/csv", "application/json", "application/jsonlines", "application/x-recordio-protobuf")),
+    implemented("CreateTransformJob", "TransformOutput.AssembleWith", TRANSFORM_JOIN, "Line ends every record with a newline; None concatenates", values=("None", "Line")),
     no_local_effect("CreateTransformJob", "TransformOutput.KmsKeyId", KMS),
     rejected("CreateTransformJob", "DataCaptureConfig", "capturing inference data to S3 is not implemented locally"),
     implemented("CreateTransformJob", "TransformResources", TRANSFORM_RUNS),
@@ -192,7 +205,7 @@ ROWS: tuple[Row, ...] = (
     no_local_effect("CreateTransformJob", "TransformResources.InstanceCount", "objects are shared between instances on AWS; every object gives the same <key>.out either way"),
     no_local_effect("CreateTransformJob", "TransformResources.VolumeKmsKeyId", KMS),
     no_local_effect("CreateTransformJob", "TransformResources.TransformAmiVersion", "the host image: jobs run on this machine"),
-    rejected("CreateTransformJob", "DataProcessing", "input and output filters and joins are not applied locally yet"),
+    implemented("CreateTransformJob", "DataProcessing", TRANSFORM_JOIN, "InputFilter, JoinSource and OutputFilter per record with SageMaker's JSONPath subset (CSV rows; JSON values)", covers_members=True),
     implemented("CreateTransformJob", "Tags", TAGS_AND_LISTS, TAGS, covers_members=True),
     no_local_effect("CreateTransformJob", "ExperimentConfig", EXPERIMENTS),
     implemented("DescribeTransformJob", "TransformJobName", TRANSFORM_RUNS),
@@ -243,7 +256,7 @@ ROWS: tuple[Row, ...] = (
     implemented("CreateProcessingJob", "StoppingCondition.MaxRuntimeInSeconds", MAX_RUNTIME, "the supervisor's limit applies to every job kind"),
     implemented("CreateProcessingJob", "AppSpecification", PROCESSING_RUNS),
     implemented("CreateProcessingJob", "AppSpecification.ImageUri", PROCESSING_RUNS, "SageMaker's scikit-learn, XGBoost and other python processing images"),
-    implemented("CreateProcessingJob", "AppSpecification.ContainerEntrypoint", PROCESSING_RUNS, "['python3', '/opt/ml/processing/.../<script>.py', ...]"),
+    implemented("CreateProcessingJob", "AppSpecification.ContainerEntrypoint", PROCESSING_ANY_PROGRAM, "any program under bubblewrap with /opt/ml real; python scripts only where bubblewrap is missing"),
     implemented("CreateProcessingJob", "AppSpecification.ContainerArguments", PROCESSING_RUNS),
     implemented("CreateProcessingJob", "Environment", PROCESSING_FAILS, "set for the script (the test script fails on purpose when told so)"),
     no_local_effect("CreateProcessingJob", "NetworkConfig", VPC),
@@ -334,7 +347,7 @@ ROWS: tuple[Row, ...] = (
     implemented("CreateModel", "PrimaryContainer.ModelDataUrl", TRANSFORM_RUNS, "a model.tar.gz in S3"),
     rejected("CreateModel", "PrimaryContainer.ModelDataSource", "uncompressed model data sources are not supported locally; give ModelDataUrl"),
     rejected("CreateModel", "PrimaryContainer.AdditionalModelDataSources", "additional model data sources are not supported locally"),
-    rejected("CreateModel", "PrimaryContainer.Environment", "the container environment is not passed to the built-in XGBoost locally yet"),
+    implemented("CreateModel", "PrimaryContainer.Environment", TRANSFORM_ENVIRONMENT, "kept, described and masked on the pages; a transform job passes it to the container with its own Environment"),
     rejected("CreateModel", "PrimaryContainer.ModelPackageName", "models from a model package are not supported locally; give Image and ModelDataUrl"),
     rejected("CreateModel", "PrimaryContainer.InferenceSpecificationName", "models from a model package are not supported locally; give Image and ModelDataUrl"),
     rejected("CreateModel", "PrimaryContainer.MultiModelConfig", "multi-model containers are not supported locally"),
@@ -426,6 +439,8 @@ ROWS: tuple[Row, ...] = (
     no_local_effect("ListTags", "MaxResults", "never needed: a resource holds at most 50 tags and MaxResults is at least 50, so every answer is one page"),
     implemented("DeleteTags", "ResourceArn", MODEL_LISTS),
     implemented("DeleteTags", "TagKeys", MODEL_LISTS),
+    # --- SageMaker Pipelines ---------------------------------------------------------------------------
+    *PIPELINE_ROWS,
 )
 # fmt: on
 
