@@ -12,7 +12,7 @@ export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 AIRFLOW_UI_PORT ?= 8080
 
-.PHONY: install install-dev demo ui system-packages test lint typecheck unit local-up local-down local-status airflow-db lock bench clean
+.PHONY: install install-dev demo ui system-packages test lint typecheck unit local-up local-down local-status local-reset airflow-db lock bench clean
 
 install: $(VENV)/.installed
 # The test-only clients (SageMaker Python SDK v3, AWS CLI) on top of the runtime set.
@@ -46,6 +46,10 @@ local-down:
 
 local-status: install
 	$(PY) -m local_sagemaker.stack status
+
+# Wipes the local stack's S3, Logs and SageMaker state on purpose, and says what it removed.
+local-reset: install
+	$(PY) -m local_sagemaker.stack reset
 
 $(AIRFLOW_HOME)/airflow.db: | install
 	$(VENV)/bin/airflow db migrate > $(LOCAL)/airflow-db-migrate.log 2>&1 || (cat $(LOCAL)/airflow-db-migrate.log; exit 1)

@@ -11,7 +11,7 @@ import time
 
 from bench.report import save, table
 
-BENCHMARKS = ("install", "parse", "e2e", "incremental", "tuning", "service", "sensors", "scaling")
+BENCHMARKS = ("install", "parse", "e2e", "incremental", "tuning", "service", "sensors", "scaling", "s3")
 BUDGET_MINUTES = 15
 
 

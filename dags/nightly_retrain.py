@@ -207,13 +207,16 @@ def nightly_retrain() -> None:
         """Read evaluation.json and decide; the decision and the registry metadata travel together."""
         import json
 
-        from airflow.providers.amazon.aws.hooks.s3 import S3Hook
-
         from retraining.gate import evaluate_gate, read_evaluation
         from retraining.nightly import EVALUATION_FILE
+        from retraining_airflow.job_outputs import read_job_output
 
-        bucket, key = S3Hook.parse_s3_url(f"{training['names']['evaluation_s3_uri']}/{EVALUATION_FILE}")
-        report = json.loads(S3Hook(aws_conn_id=AWS_CONN_ID).read_key(key, bucket_name=bucket))
+        names = training["names"]
+        report = json.loads(
+            read_job_output(
+                f"{names['evaluation_s3_uri']}/{EVALUATION_FILE}", names["evaluation_job_name"], AWS_CONN_ID
+            )
+        )
         candidate_mse, champion_mse = read_evaluation(report)
         settings = plan["settings"]
         decision = evaluate_gate(

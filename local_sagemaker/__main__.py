@@ -1,4 +1,5 @@
-"""Command line: `python -m local_sagemaker serve ...` runs the service in the foreground."""
+"""Command line: `python -m local_sagemaker serve ...` runs the service in the foreground; `doctor` checks
+that the state it describes still has its data in S3."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ ACCESS_KEY_ENV = "LOCAL_SAGEMAKER_ACCESS_KEY_ID"
 SECRET_KEY_ENV = "LOCAL_SAGEMAKER_SECRET_ACCESS_KEY"
 DEFAULT_HOST = "127.0.0.1"
 WORKER_START_ENV = "LOCAL_SAGEMAKER_WORKER_START"
+QUOTAS_ENV = "LOCAL_SAGEMAKER_INSTANCE_QUOTAS"
 
 
 def is_loopback(host: str) -> bool:
@@ -47,7 +49,7 @@ def is_loopback(host: str) -> bool:
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from local_sagemaker import faults
+    from local_sagemaker import faults, quotas
     from local_sagemaker.app import build_context, create_app
     from local_sagemaker.config import ServiceSettings
 
@@ -62,10 +64,14 @@ def serve(args: argparse.Namespace) -> int:
             s3_endpoint_url=args.s3_endpoint_url,
             logs_endpoint_url=args.logs_endpoint_url or args.s3_endpoint_url,
             worker_start=args.worker_start,
+            instance_quotas=dict(quotas.parse_quota(q) for q in args.instance_quota),
         )
         plan = faults.plan_from(args.faults, os.environ)
     except ValidationError as exc:
         print(f"local-sagemaker: invalid settings:\n{exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:  # a malformed --instance-quota
+        print(f"local-sagemaker: {exc}", file=sys.stderr)
         return 2
     except faults.FaultPlanError as exc:
         print(f"local-sagemaker: {exc}", file=sys.stderr)
@@ -145,8 +151,38 @@ def build_parser() -> argparse.ArgumentParser:
         "--faults",
         help="JSON fault plan for resilience tests (default: $LOCAL_SAGEMAKER_FAULTS; off when neither is set)",
     )
+    run.add_argument(
+        "--instance-quota",
+        action="append",
+        default=os.environ.get(QUOTAS_ENV, "").split(),
+        metavar="KIND:INSTANCE_TYPE=COUNT",
+        help="an account quota of concurrent instances, e.g. training-job:ml.m5.xlarge=2 (repeatable; "
+        f"default: ${QUOTAS_ENV}, space-separated); over it, creates answer ResourceLimitExceeded",
+    )
     run.set_defaults(func=serve)
+    check = sub.add_parser(
+        "doctor", help="check that every completed job's outputs and every model version's data still exist"
+    )
+    check.set_defaults(func=doctor)
     return parser
+
+
+def doctor(args: argparse.Namespace) -> int:
+    """Against the stack the environment points at (`source .local/env`), else the default local ports."""
+    import boto3
+
+    from local_sagemaker import doctor as checks
+
+    region = os.environ.get("AWS_DEFAULT_REGION", "us-east-1")
+    sagemaker = boto3.client(
+        "sagemaker",
+        endpoint_url=os.environ.get("AWS_ENDPOINT_URL_SAGEMAKER", "http://127.0.0.1:7070"),
+        region_name=region,
+    )
+    s3 = boto3.client(
+        "s3", endpoint_url=os.environ.get("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:5055"), region_name=region
+    )
+    return checks.report(sagemaker, s3)
 
 
 def main(argv: list[str] | None = None) -> int:

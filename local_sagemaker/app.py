@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from local_sagemaker import workdirs
 from local_sagemaker.build import build_id
 from local_sagemaker.config import SETTINGS_FILE, ServiceSettings
 from local_sagemaker.faults import FaultBook
@@ -95,6 +96,7 @@ def create_app(ctx: ServiceContext, faults: FaultBook | None = None) -> Starlett
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         ctx.supervisor.start_watching()
         pipeline_engine.recover(ctx)
+        workdirs.sweep(ctx.settings.state_dir / "jobs")  # failed jobs' folders kept past their time
         yield
         ctx.supervisor.shutdown()
 

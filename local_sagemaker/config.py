@@ -36,6 +36,8 @@ class ServiceSettings(BaseModel):
     # Seconds a stopped job's worker gets to exit before it is killed.
     stop_grace_seconds: float = Field(default=10.0, gt=0)
     worker_start: WorkerStart = "forkserver"
+    # Account service quotas, "training-job:ml.m5.xlarge" -> concurrent instances (local_sagemaker.quotas).
+    instance_quotas: dict[str, int] = Field(default_factory=dict)
 
     @field_validator("s3_endpoint_url", "logs_endpoint_url")
     @classmethod

@@ -1,4 +1,5 @@
-"""The local stack: moto (S3, CloudWatch Logs, IAM, STS) and the SageMaker service, in the background.
+"""The local stack: the AWS endpoint (durable S3 and CloudWatch Logs, moto's IAM and STS) and the SageMaker
+service, in the background, with every byte of state under one base dir (see docs/storage.md).
 
 `python -m local_sagemaker.stack up|down|status|env` — `up` waits until both answer and writes an env
 file whose exports point the aws CLI, boto3 and Airflow's `aws_default` connection at them."""
@@ -10,6 +11,7 @@ import contextlib
 import json
 import math
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -160,7 +162,10 @@ def _running_pid(cfg: StackConfig, service: str) -> int | None:
 
 def _command_markers(cfg: StackConfig, service: str) -> list[str]:
     if service == "moto":
-        return ["local_sagemaker.moto_server", str(cfg.s3_port)]
+        # Stacks started before the durable store ran moto_server (or our wrapper of it) on the S3 port.
+        return ["moto_server", str(cfg.s3_port)]
+    if service == "aws":
+        return ["local_sagemaker.aws_server", str(cfg.base_dir / "aws")]
     return ["local_sagemaker", "serve", str(cfg.base_dir / "sagemaker")]
 
 
@@ -207,9 +212,32 @@ def _start(
         if _healthy(health_url):
             return
         if proc.poll() is not None:
-            raise SystemExit(f"local stack: {service} exited at start-up; see {cfg.log_file(service)}")
+            raise SystemExit(
+                f"local stack: {service} exited at start-up; the end of {cfg.log_file(service)}:\n"
+                + _log_tail(cfg.log_file(service))
+            )
         time.sleep(0.2)
     raise SystemExit(f"local stack: {service} did not become healthy in 60 s; see {cfg.log_file(service)}")
+
+
+def _log_tail(log: Path, lines: int = 5) -> str:
+    text = log.read_text(errors="replace").rstrip().splitlines() if log.exists() else []
+    return "\n".join(text[-lines:])
+
+
+def reset(cfg: StackConfig) -> list[str]:
+    """Stop the stack and remove its stores (S3, Logs, SageMaker state); what was removed, for the user."""
+    down(cfg)
+    removed = []
+    for name, folder in (
+        ("S3 objects and CloudWatch Logs", cfg.base_dir / "aws"),
+        ("SageMaker jobs, models, registry and job folders", cfg.base_dir / "sagemaker"),
+    ):
+        if folder.exists():
+            size = _folder_bytes(folder)
+            shutil.rmtree(folder)
+            removed.append(f"{name}: {folder} ({size / 1e6:.1f} MB)")
+    return removed
 
 
 def _ensure_bucket(cfg: StackConfig) -> None:
@@ -242,14 +270,40 @@ def _ensure_execution_role(cfg: StackConfig) -> None:
     ensure_execution_role(iam, cfg.execution_role_arn, cfg.region, cfg.bucket)
 
 
-def up(cfg: StackConfig) -> Path:
+def aws_health_url(cfg: StackConfig) -> str:
+    from local_sagemaker.aws_server import HEALTH_PATH
+
+    return cfg.s3_url + HEALTH_PATH
+
+
+def start_aws(cfg: StackConfig) -> None:
+    """The AWS endpoint alone: S3 and Logs kept under base_dir/aws, IAM and STS from moto."""
+    # A stack from before the durable store: its in-memory moto holds the port and nothing worth keeping.
+    stop_service(cfg, "moto")
     _start(
         cfg,
-        "moto",
-        [sys.executable, "-m", "local_sagemaker.moto_server", "-H", cfg.host, "-p", str(cfg.s3_port)],
+        "aws",
+        [
+            sys.executable,
+            "-m",
+            "local_sagemaker.aws_server",
+            "--data-dir",
+            str(cfg.base_dir / "aws"),
+            "--host",
+            cfg.host,
+            "--port",
+            str(cfg.s3_port),
+            "--region",
+            cfg.region,
+        ],
         cfg.s3_port,
-        f"{cfg.s3_url}/moto-api/",
+        aws_health_url(cfg),
+        build=build_id(),
     )
+
+
+def up(cfg: StackConfig) -> Path:
+    start_aws(cfg)
     start_service(cfg)
     _ensure_bucket(cfg)
     _ensure_execution_role(cfg)
@@ -317,13 +371,46 @@ def stop_service(cfg: StackConfig, service: str, sig: signal.Signals = signal.SI
 
 
 def down(cfg: StackConfig) -> None:
-    for service in ("sagemaker", "moto"):
+    for service in ("sagemaker", "aws", "moto"):
         stop_service(cfg, service)
+
+
+def _folder_bytes(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file()) if folder.exists() else 0
+
+
+def status(cfg: StackConfig) -> int:
+    """Each process up or down, the space each store uses, and (when up) the doctor's check of the data."""
+    health = {"aws": aws_health_url(cfg), "sagemaker": f"{cfg.sagemaker_url}/health"}
+    for service, url in health.items():
+        print(f"{service}: {'up' if _healthy(url) else 'down'} ({url})")
+    stores = {
+        "S3 objects": cfg.base_dir / "aws" / "s3",
+        "CloudWatch Logs": cfg.base_dir / "aws" / "logs",
+        "SageMaker state and job folders": cfg.base_dir / "sagemaker",
+    }
+    for name, folder in stores.items():
+        print(f"{name}: {_folder_bytes(folder) / 1e6:.1f} MB in {folder}")
+    if not all(_healthy(url) for url in health.values()):
+        print("doctor: skipped (start the stack with `make local-up` to check the data)")
+        return 0
+    import boto3
+
+    from local_sagemaker import doctor
+
+    session = boto3.Session(
+        aws_access_key_id=cfg.access_key_id,
+        aws_secret_access_key=cfg.secret_access_key,
+        region_name=cfg.region,
+    )
+    sagemaker = session.client("sagemaker", endpoint_url=cfg.sagemaker_url)
+    s3 = session.client("s3", endpoint_url=cfg.s3_url)
+    return doctor.report(sagemaker, s3)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m local_sagemaker.stack", description=__doc__)
-    parser.add_argument("command", choices=["up", "down", "status", "env"])
+    parser.add_argument("command", choices=["up", "down", "status", "env", "reset"])
     parser.add_argument(
         "--base-dir", default=str(REPO_ROOT / ".local"), help="where pids, logs, state and env live"
     )
@@ -337,11 +424,19 @@ def main(argv: list[str] | None = None) -> int:
         down(cfg)
         print("local stack stopped")
     elif args.command == "status":
-        for service, url in (
-            ("moto", f"{cfg.s3_url}/moto-api/"),
-            ("sagemaker", f"{cfg.sagemaker_url}/health"),
-        ):
-            print(f"{service}: {'up' if _healthy(url) else 'down'} ({url})")
+        return status(cfg)
+    elif args.command == "reset":
+        removed = reset(cfg)
+        print(
+            "local stack stopped; removed:"
+            if removed
+            else "local stack stopped; there was no state to remove"
+        )
+        for line in removed:
+            print(f"- {line}")
+        print(
+            f"kept: Airflow's metadata ({os.environ.get('AIRFLOW_HOME', 'AIRFLOW_HOME')}) and the services' logs"
+        )
     else:
         print(cfg.env_file.read_text() if cfg.env_file.exists() else write_env_file(cfg).read_text())
     return 0

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from local_sagemaker.errors import ResourceInUse
+from local_sagemaker.schema import open_versioned
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS resources (
@@ -43,6 +44,7 @@ class Store:
         path.parent.mkdir(parents=True, exist_ok=True)
         # executescript manages its own transaction.
         self._connection().executescript(_SCHEMA)
+        open_versioned(self._connection(), path)
 
     def _connection(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)

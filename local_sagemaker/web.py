@@ -6,6 +6,7 @@ GET /jobs/<kind>/<name>            a job: description, metrics, log tail, artifa
                                    training-job, processing-job, transform-job, hyper-parameter-tuning-job)
 GET /models/<name>                 a model
 GET /model-package-groups/<name>   a model package group and its versions
+GET /pipelines[/<name>/executions/<id>]  pipelines and an execution's step graph (web_pipelines.py)
 
 These are where the Airflow plugin's extra links point when the stack is local. They are unauthenticated
 (like /health) and change nothing; the service binds 127.0.0.1 by default. Every value is HTML-escaped,
@@ -115,7 +116,7 @@ def _page(title: str, body: str, refresh: bool = False) -> str:
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         f"{meta}<title>{escape(title)}</title><style>{_STYLE}</style></head>\n"
-        f'<body><nav><a href="/">All jobs</a></nav><h1>{escape(title)}</h1>\n{body}\n</body></html>\n'
+        f'<body><nav><a href="/">All jobs</a> · <a href="/pipelines">Pipelines</a></nav><h1>{escape(title)}</h1>\n{body}\n</body></html>\n'
     )
 
 
@@ -439,8 +440,20 @@ def routes(ctx: ServiceContext) -> list[Route]:
         page = await run_in_threadpool(group_page, ctx, name)
         return HTMLResponse(page) if page is not None else _not_found(f"Model package group {name!r}")
 
+    from local_sagemaker import web_pipelines  # it builds on this module's helpers
+
+    async def pipelines(request: Request) -> Response:
+        return HTMLResponse(await run_in_threadpool(web_pipelines.pipelines_page, ctx))
+
+    async def execution(request: Request) -> Response:
+        pipeline, execution_id = request.path_params["pipeline"], request.path_params["execution"]
+        page = await run_in_threadpool(web_pipelines.execution_page, ctx, pipeline, execution_id)
+        return HTMLResponse(page) if page is not None else _not_found(f"Pipeline execution {execution_id!r}")
+
     return [
         Route("/", index, methods=["GET"]),
+        Route("/pipelines", pipelines, methods=["GET"]),
+        Route("/pipelines/{pipeline}/executions/{execution}", execution, methods=["GET"]),
         Route("/jobs/{kind}/{name}", job, methods=["GET"]),
         Route("/models/{name}", model, methods=["GET"]),
         Route("/model-package-groups/{name}", group, methods=["GET"]),

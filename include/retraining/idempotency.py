@@ -45,11 +45,14 @@ def resolve_attempt(
     status_of: Callable[[str], str | None],
     max_length: int = 63,
     max_attempts: int = MAX_ATTEMPTS,
+    missing_outputs: Callable[[str], list[str]] | None = None,
 ) -> Resolution:
     """Walk the attempt names in order; `status_of(name)` is the job's status, or None if it doesn't exist.
 
     A running job is attached to and a completed one reused, so a retry never duplicates work; a failed
-    or stopped one is kept as history and the next attempt name is used."""
+    or stopped one is kept as history and the next attempt name is used. A completed job whose outputs
+    are gone (`missing_outputs(name)` lists them: a lifecycle rule, a person, a lost store) is no use to
+    reuse: it is kept as history like a failed one, and the next attempt runs."""
     earlier: list[tuple[str, str]] = []
     for attempt in range(1, max_attempts + 1):
         name = attempt_name(base, attempt, max_length)
@@ -59,7 +62,11 @@ def resolve_attempt(
         if status in RUNNING_STATES:
             return Resolution(name, "attach", attempt, tuple(earlier))
         if status in REUSABLE_STATES:
-            return Resolution(name, "reuse", attempt, tuple(earlier))
+            missing = missing_outputs(name) if missing_outputs else []
+            if not missing:
+                return Resolution(name, "reuse", attempt, tuple(earlier))
+            earlier.append((name, f"Completed, but its outputs are gone ({', '.join(missing)})"))
+            continue
         if status not in RETRYABLE_STATES:
             raise ValueError(f"job {name} is in an unknown status {status!r}")
         earlier.append((name, status))

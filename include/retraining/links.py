@@ -30,9 +30,11 @@ TRANSFORM = ResourceKind("transform-job", "transform-jobs", "transform job")
 TUNING = ResourceKind("hyper-parameter-tuning-job", "hyper-tuning-jobs", "tuning job")
 MODEL = ResourceKind("model", "models", "model")
 MODEL_PACKAGE = ResourceKind("model-package", "model-packages", "model package")
+# Named `<pipeline>/<execution id>`; SageMaker shows executions in Studio, which the console's route opens.
+PIPELINE_EXECUTION = ResourceKind("pipeline-execution", "pipelines", "pipeline execution")
 
 KINDS: dict[str, ResourceKind] = {
-    k.kind: k for k in (TRAINING, PROCESSING, TRANSFORM, TUNING, MODEL, MODEL_PACKAGE)
+    k.kind: k for k in (TRAINING, PROCESSING, TRANSFORM, TUNING, MODEL, MODEL_PACKAGE, PIPELINE_EXECUTION)
 }
 JOB_KINDS = frozenset({TRAINING.kind, PROCESSING.kind, TRANSFORM.kind, TUNING.kind})
 
@@ -101,6 +103,8 @@ def console_base(region: str) -> str:
 def console_url(kind: str, name: str, region: str) -> str:
     """The SageMaker console page of a resource; a model package's `name` is `<group>/<version>`."""
     fragment = KINDS[kind].console_fragment
+    if kind == PIPELINE_EXECUTION.kind:
+        name = name.replace("/", "/executions/", 1)
     path = "/".join(quote(part, safe="") for part in name.split("/"))
     return f"{console_base(region)}/sagemaker/home?region={quote(region, safe='')}#/{fragment}/{path}"
 
@@ -112,6 +116,9 @@ def local_url(endpoint_url: str, kind: str, name: str) -> str:
         return f"{base}/jobs/{quote(kind, safe='')}/{quote(name, safe='')}"
     if kind == MODEL.kind:
         return f"{base}/models/{quote(name, safe='')}"
+    if kind == PIPELINE_EXECUTION.kind:
+        pipeline, _, execution = name.partition("/")
+        return f"{base}/pipelines/{quote(pipeline, safe='')}/executions/{quote(execution, safe='')}"
     if kind == MODEL_PACKAGE.kind:
         group, _, version = name.partition("/")
         page = f"{base}/model-package-groups/{quote(group, safe='')}"
@@ -163,6 +170,9 @@ def name_from_result(kind: str, result: Any) -> str | None:
     if kind == MODEL_PACKAGE.kind and isinstance(result, str) and ":model-package/" in result:
         # arn:aws:sagemaker:<region>:<account>:model-package/<group>/<version>
         return result.split(":model-package/", 1)[1]
+    if kind == PIPELINE_EXECUTION.kind and isinstance(result, str) and ":pipeline/" in result:
+        # arn:aws:sagemaker:<region>:<account>:pipeline/<pipeline>/execution/<id>
+        return result.split(":pipeline/", 1)[1].replace("/execution/", "/", 1)
     if isinstance(result, str) and result:
         return result
     return None

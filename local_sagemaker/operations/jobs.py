@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from local_sagemaker import quotas
 from local_sagemaker.errors import ValidationException, not_found
 from local_sagemaker.jobs import ACTIVE_STATES, IN_PROGRESS, STOPPING, JobKind
 from local_sagemaker.operations.context import ServiceContext, now, paginate
@@ -35,7 +36,9 @@ def create_job(ctx: ServiceContext, kind: JobKind, params: Body, prepare: Prepar
             **initial,
         }
     )
-    ctx.store.create(kind.kind, name, arn, body)
+    with quotas.creation_lock:
+        quotas.check(ctx.settings.instance_quotas, kind, body, ctx.store.all(kind.kind))
+        ctx.store.create(kind.kind, name, arn, body)
     if params.get("Tags"):
         ctx.store.add_tags(arn, params["Tags"])
     ctx.supervisor.start(kind, name)

@@ -9,6 +9,7 @@ from local_sagemaker.images import SUPPORTED_TRAINING, XGBOOST, algorithm_for_im
 from local_sagemaker.jobs import TRANSFORM
 from local_sagemaker.operations.context import ServiceContext, require_s3_uri
 from local_sagemaker.operations.jobs import job_operations
+from local_sagemaker.transform.settings import check_request
 
 SUPPORTED_CONTENT_TYPES = ("text/csv", "text/libsvm")
 
@@ -28,10 +29,10 @@ def prepare_transform(ctx: ServiceContext, body: dict[str, Any]) -> None:
     source = body["TransformInput"]["DataSource"].get("S3DataSource")
     if source is None:
         raise ValidationException("TransformInput.DataSource: only S3DataSource is supported locally")
-    if source["S3DataType"] != "S3Prefix":
+    if source["S3DataType"] not in ("S3Prefix", "ManifestFile"):
         raise ValidationException(
             f"TransformInput.DataSource.S3DataSource.S3DataType: {source['S3DataType']!r} is not supported "
-            "by the local service; use S3Prefix"
+            "by the local service; use S3Prefix or ManifestFile"
         )
     require_s3_uri(source["S3Uri"], "TransformInput.DataSource.S3DataSource.S3Uri")
     content_type = body["TransformInput"].get("ContentType", "text/csv").split(";")[0].strip()
@@ -40,9 +41,8 @@ def prepare_transform(ctx: ServiceContext, body: dict[str, Any]) -> None:
             f"TransformInput.ContentType: {content_type!r} is not supported by the XGBoost container; "
             f"use one of {', '.join(SUPPORTED_CONTENT_TYPES)}"
         )
-    if body["TransformInput"].get("CompressionType", "None") != "None":
-        raise ValidationException("TransformInput.CompressionType: only 'None' is supported locally")
     require_s3_uri(body["TransformOutput"]["S3OutputPath"], "TransformOutput.S3OutputPath")
+    check_request(body, container)
 
 
 OPERATIONS = job_operations(TRANSFORM, prepare_transform, dict)

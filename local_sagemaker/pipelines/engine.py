@@ -390,14 +390,4 @@ class Execution:
         self._update_step(step.name, StepStatus=kinds.STEP_FAILED, EndTime=now(), FailureReason=reason[:1024])
 
     def _retry_delay(self, step: StepDefinition, exception_type: str | None, attempt: int) -> float | None:
-        """Seconds until the next attempt if a RetryPolicy covers this failure, else None."""
-        if exception_type is None:
-            return None
-        for policy in step.retry_policies:
-            if exception_type not in policy.get("ExceptionType", []):
-                continue
-            if attempt >= int(policy.get("MaxAttempts", 1)) + 1:
-                return None
-            interval = float(policy.get("IntervalSeconds", 1))
-            return interval * float(policy.get("BackoffRate", 2.0)) ** (attempt - 1)
-        return None
+        return kinds.retry_delay(step.retry_policies, exception_type, attempt)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from local_sagemaker.errors import (
     ResourceLimitExceeded,
@@ -14,8 +14,11 @@ from local_sagemaker.errors import (
     ThrottlingException,
     ValidationException,
 )
+
+if TYPE_CHECKING:  # operations import the engine, which imports this module
+    from local_sagemaker.operations.context import ServiceContext
+
 from local_sagemaker.jobs import COMPLETED, FAILED, PROCESSING, STOPPED, TRAINING, TRANSFORM, TUNING, JobKind
-from local_sagemaker.operations.context import ServiceContext
 
 SUCCEEDED = "Succeeded"
 STEP_FAILED = "Failed"
@@ -117,6 +120,21 @@ def retry_type(failure_reason: str | None) -> str | None:
     """SageMaker retries a job that failed for its own reasons, never one whose code or data failed."""
     if failure_reason and failure_reason.startswith("InternalServerError"):
         return JOB_INTERNAL_ERROR
+    return None
+
+
+def retry_delay(policies: list[dict[str, Any]], exception_type: str | None, attempt: int) -> float | None:
+    """Seconds until attempt `attempt + 1` if a RetryPolicy covers this failure, else None (MaxAttempts counts
+    the retries; the wait is IntervalSeconds * BackoffRate^(attempt-1))."""
+    if exception_type is None:
+        return None
+    for policy in policies:
+        if exception_type not in policy.get("ExceptionType", []):
+            continue
+        if attempt >= int(policy.get("MaxAttempts", 1)) + 1:
+            return None
+        interval = float(policy.get("IntervalSeconds", 1))
+        return interval * float(policy.get("BackoffRate", 2.0)) ** (attempt - 1)
     return None
 
 

@@ -9,7 +9,7 @@ import traceback
 from pathlib import Path
 from typing import Any, ClassVar
 
-from local_sagemaker import faults
+from local_sagemaker import faults, workdirs
 from local_sagemaker.config import ServiceSettings, aws_client
 from local_sagemaker.cwlogs import JobLog
 from local_sagemaker.job_errors import AlgorithmError
@@ -105,6 +105,7 @@ class JobRunner:
                 fields,
                 max_runtime=status == STOPPED and bool(runtime.get("max_runtime_exceeded")),
             )
+            workdirs.job_ended(self.workdir, status == COMPLETED)
 
     def execute(self) -> dict[str, Any]:
         raise NotImplementedError

@@ -2,8 +2,9 @@
 
 The provider's default (`action_if_job_exists="timestamp"`) starts a second, timestamp-suffixed job when a
 retried task finds its name taken. These subclasses look the deterministic name up first: they attach to
-a running job, reuse a completed one, and only start a new attempt (`<name>-a2`, recorded in the log and
-in XCom) when the earlier one failed or was stopped. The job name actually used is pushed to XCom under
+a running job, reuse a completed one whose outputs still exist in S3, and only start a new attempt
+(`<name>-a2`, recorded in the log and in XCom) when the earlier one failed, was stopped, or completed but
+lost its outputs. The job name actually used is pushed to XCom under
 `job_name`, which is what the sensors watch."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from airflow.providers.amazon.aws.operators.sagemaker import (
     SageMakerModelOperator,
     SageMakerProcessingOperator,
     SageMakerRegisterModelVersionOperator,
+    SageMakerStartPipelineOperator,
     SageMakerTrainingOperator,
     SageMakerTransformOperator,
     SageMakerTuningOperator,
@@ -22,6 +24,7 @@ from airflow.providers.amazon.aws.operators.sagemaker import (
 from botocore.exceptions import ClientError
 
 from retraining.idempotency import RUNNING_STATES, resolve_attempt
+from retraining_airflow.job_outputs import s3_uri_exists
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -67,7 +70,12 @@ class IdempotentJobMixin:
 
     def execute(self, context: Context) -> dict[str, Any]:
         config = self.job_config()
-        resolution = resolve_attempt(config[self._name_field], self._status, self.max_name_length)
+        resolution = resolve_attempt(
+            config[self._name_field],
+            self._status,
+            self.max_name_length,
+            missing_outputs=self._missing_outputs,
+        )
         context["ti"].xcom_push(key=JOB_NAME_XCOM_KEY, value=resolution.name)
         for name, status in resolution.earlier_attempts:
             self.log.warning(
@@ -83,6 +91,17 @@ class IdempotentJobMixin:
 
     def existing_result(self, name: str) -> dict[str, Any]:
         return {self.result_key: serialize(self._describe(name))}
+
+    def output_uris(self, description: dict[str, Any]) -> list[str]:
+        """The S3 objects or prefixes a completed job wrote, which a reuse depends on."""
+        return []
+
+    def _missing_outputs(self, name: str) -> list[str]:
+        uris = self.output_uris(self._describe(name))
+        if not uris:
+            return []
+        s3 = self.hook.s3_hook.get_conn()  # type: ignore[attr-defined]  # SageMakerHook keeps one
+        return [uri for uri in uris if not s3_uri_exists(s3, uri)]
 
     def on_kill(self) -> None:
         """A killed task stops the job it started, so nothing keeps running unattended."""
@@ -101,6 +120,10 @@ class IdempotentProcessingOperator(IdempotentJobMixin, SageMakerProcessingOperat
     job_noun = "ProcessingJob"
     result_key = "Processing"
 
+    def output_uris(self, description: dict[str, Any]) -> list[str]:
+        outputs = description.get("ProcessingOutputConfig", {}).get("Outputs", [])
+        return [o["S3Output"]["S3Uri"] for o in outputs if "S3Output" in o]
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**_fail_on_taken_name(kwargs))
 
@@ -108,6 +131,10 @@ class IdempotentProcessingOperator(IdempotentJobMixin, SageMakerProcessingOperat
 class IdempotentTrainingOperator(IdempotentJobMixin, SageMakerTrainingOperator):
     job_noun = "TrainingJob"
     result_key = "Training"
+
+    def output_uris(self, description: dict[str, Any]) -> list[str]:
+        artifact = description.get("ModelArtifacts", {}).get("S3ModelArtifacts")
+        return [artifact] if artifact else []
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**_fail_on_taken_name(kwargs))
@@ -130,6 +157,10 @@ class IdempotentTransformOperator(IdempotentJobMixin, SageMakerTransformOperator
     def job_config(self) -> dict[str, Any]:
         transform: dict[str, Any] = self.config.get("Transform", self.config)
         return transform
+
+    def output_uris(self, description: dict[str, Any]) -> list[str]:
+        path = description.get("TransformOutput", {}).get("S3OutputPath")
+        return [path] if path else []
 
     def existing_result(self, name: str) -> dict[str, Any]:
         return dict(self.serialize_result(name))
@@ -198,3 +229,39 @@ class IdempotentRegisterModelVersionOperator(SageMakerRegisterModelVersionOperat
             client.update_model_package(ModelPackageArn=arn, ModelApprovalStatus=wanted)
             self.log.info("Changed %s from %s to %s.", arn, existing["ModelApprovalStatus"], wanted)
         return arn
+
+
+class IdempotentStartPipelineOperator(SageMakerStartPipelineOperator):
+    """Starts one pipeline execution per DAG run: a retried or re-run task finds the execution its display
+    name (derived from the run) already has, and re-attaches to it while it runs or after it succeeded; only a
+    Failed or Stopped one is followed by a new execution. Returns the execution ARN, as the provider's does."""
+
+    def execute(self, context: Context) -> str:
+        existing = self._execution_named(self.display_name)
+        if existing is not None and existing["PipelineExecutionStatus"] not in ("Failed", "Stopped"):
+            arn = str(existing["PipelineExecutionArn"])
+            self.log.info(
+                "Re-attaching to %s execution %s of %s instead of starting a duplicate.",
+                existing["PipelineExecutionStatus"],
+                arn,
+                self.pipeline_name,
+            )
+            return arn
+        if existing is not None:
+            self.log.warning(
+                "Earlier execution %s ended %s; starting a new one.",
+                existing["PipelineExecutionArn"],
+                existing["PipelineExecutionStatus"],
+            )
+        return str(super().execute(context))
+
+    def _execution_named(self, display_name: str) -> dict[str, Any] | None:
+        client: Any = self.hook.conn
+        pages = client.get_paginator("list_pipeline_executions").paginate(
+            PipelineName=self.pipeline_name, SortBy="CreationTime", SortOrder="Descending"
+        )
+        for page in pages:
+            for summary in page["PipelineExecutionSummaries"]:
+                if summary.get("PipelineExecutionDisplayName") == display_name:
+                    return dict(summary)
+        return None

@@ -23,6 +23,7 @@ from retraining_airflow.idempotent import (
     IdempotentModelOperator,
     IdempotentProcessingOperator,
     IdempotentRegisterModelVersionOperator,
+    IdempotentStartPipelineOperator,
     IdempotentTrainingOperator,
     IdempotentTransformOperator,
     IdempotentTuningOperator,
@@ -168,6 +169,12 @@ class SageMakerModelPackageLink(_ResultNamedLink):
     operators: ClassVar[list[type[BaseOperator]]] = [IdempotentRegisterModelVersionOperator]
 
 
+class SageMakerPipelineExecutionLink(_ResultNamedLink):
+    name = "SageMaker pipeline execution"
+    kind = links.PIPELINE_EXECUTION.kind
+    operators: ClassVar[list[type[BaseOperator]]] = [IdempotentStartPipelineOperator]
+
+
 ALL_LINKS: list[SageMakerResourceLink] = [
     SageMakerTrainingJobLink(),
     SageMakerProcessingJobLink(),
@@ -175,4 +182,5 @@ ALL_LINKS: list[SageMakerResourceLink] = [
     SageMakerTuningJobLink(),
     SageMakerModelLink(),
     SageMakerModelPackageLink(),
+    SageMakerPipelineExecutionLink(),
 ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from airflow.providers.amazon.aws.sensors.sagemaker import (
+    SageMakerPipelineSensor,
     SageMakerProcessingSensor,
     SageMakerTrainingSensor,
     SageMakerTransformSensor,
@@ -64,3 +65,11 @@ class TransformSensor(_EndedJobFailsTheTask, SageMakerTransformSensor):
 
 class TuningSensor(_EndedJobFailsTheTask, SageMakerTuningSensor):
     pass
+
+
+class PipelineSensor(_EndedJobFailsTheTask, SageMakerPipelineSensor):
+    """A Failed or Stopped pipeline execution fails the task at once, with the execution's FailureReason."""
+
+    @property
+    def job_name(self) -> str:  # type: ignore[override]  # the mixin logs it; here it is the execution ARN
+        return str(self.pipeline_exec_arn)

@@ -77,10 +77,12 @@ def test_plugin_description_is_accepted_by_the_plugins_api(plugin: Any) -> None:
     from airflow import plugins_manager
     from airflow.api_fastapi.core_api.datamodels.plugins import PluginResponse
 
+    from retraining_airflow.links import ALL_LINKS
+
     (info,) = [p for p in plugins_manager.get_plugin_info() if p["name"] == "retraining"]
     response = PluginResponse.model_validate(info)
     assert response.external_views[0].href == "model-history/"
-    assert len(response.operator_extra_links) == 6
+    assert len(response.operator_extra_links) == len(ALL_LINKS) == 7
 
 
 def test_every_sagemaker_task_gets_its_link(serialized_tasks: dict[str, Any]) -> None:

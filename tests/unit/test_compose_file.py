@@ -451,9 +451,10 @@ def test_airflow_components_find_each_other(
         postgres["POSTGRES_PASSWORD"],
         "/" + postgres["POSTGRES_DB"],
     )
-    assert airflow_env["AIRFLOW__CELERY__RESULT_BACKEND"] == "db+" + airflow_env[
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"
-    ].replace("postgresql+psycopg2", "postgresql")
+    assert (
+        airflow_env["AIRFLOW__CELERY__RESULT_BACKEND"]
+        == "db+" + airflow_env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
+    )
     assert urlsplit(airflow_env["AIRFLOW__CELERY__BROKER_URL"]).hostname == "redis"
     execution_api = urlsplit(airflow_env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"])
     assert execution_api.hostname == "airflow-apiserver" and execution_api.path == "/execution/"
@@ -556,3 +557,56 @@ def test_local_service_and_airflow_share_endpoints_keys_region_and_bucket(
 
     # Its state outlives the container, at the directory the service is told to use.
     assert args.state_dir in {target for _, target in volume_mounts(service)}
+
+
+# ------------------------------------------------------------------ the Celery cluster test runs the same
+def test_compose_sets_exactly_the_settings_the_cluster_test_runs(
+    services: dict[str, dict[str, Any]], airflow_env: dict[str, str]
+) -> None:
+    """scripts/cluster_settings.py is the one list: compose's AIRFLOW__* equal it for compose's hosts."""
+    from scripts.cluster_settings import LOCAL_ONLY_SETTINGS, Addresses, Secrets, airflow_settings
+
+    database = urlsplit(airflow_env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
+    broker = urlsplit(airflow_env["AIRFLOW__CELERY__BROKER_URL"])
+    postgres = env_of(services["postgres"])
+    where = Addresses(
+        database_host="postgres",
+        database_port=5432,
+        database_user=postgres["POSTGRES_USER"],
+        database_password=postgres["POSTGRES_PASSWORD"],
+        database_name=postgres["POSTGRES_DB"],
+        broker_host="redis",
+        broker_port=6379,
+        api_server_host="airflow-apiserver",
+        api_server_port=8080,
+    )
+    assert (database.port, broker.port) == (where.database_port, where.broker_port)
+    secrets = Secrets(
+        fernet_key=airflow_env["AIRFLOW__CORE__FERNET_KEY"],
+        jwt_secret=airflow_env["AIRFLOW__API_AUTH__JWT_SECRET"],
+        api_secret_key=airflow_env["AIRFLOW__API__SECRET_KEY"],
+    )
+    shared = airflow_settings(where, secrets)
+    for name in AIRFLOW_SERVICES:
+        in_compose = {k: v for k, v in env_of(services[name]).items() if k.startswith("AIRFLOW__")}
+        # The api-server alone adds its login settings; the cluster test sets those as local-only.
+        extra = set(in_compose) - set(shared)
+        assert extra <= set(LOCAL_ONLY_SETTINGS), (name, extra - set(LOCAL_ONLY_SETTINGS))
+        assert {k: in_compose.get(k) for k in shared} == shared, name
+    assert not set(LOCAL_ONLY_SETTINGS) & set(shared), "a local-only setting may not override a shared one"
+
+
+def test_compose_runs_the_components_the_cluster_test_runs(services: dict[str, dict[str, Any]]) -> None:
+    from scripts.cluster_settings import COMPONENTS, LOCAL_ONLY_ARGUMENTS
+
+    assert set(COMPONENTS) == set(AIRFLOW_SERVICES)
+    for name, command in COMPONENTS.items():
+        in_compose = services[name]["command"]
+        if isinstance(in_compose, str):
+            in_compose = in_compose.split()
+        if in_compose[:2] == ["bash", "-c"]:  # a set-up step, then `exec airflow <command>`
+            assert in_compose[2].rstrip().endswith("exec airflow " + " ".join(command)), name
+        else:
+            assert in_compose == command, name
+    # Local-only arguments only switch off the log servers, which bind every interface.
+    assert {arg for args in LOCAL_ONLY_ARGUMENTS.values() for arg in args} == {"--skip-serve-logs"}

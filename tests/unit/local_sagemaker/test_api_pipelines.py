@@ -491,3 +491,63 @@ def test_pipeline_lifecycle_s3_definition_tags_lists_parallelism_retry_delete(
     with pytest.raises(ClientError) as error:
         sagemaker.describe_pipeline(PipelineName=name)
     assert error.value.response["Error"]["Code"] == "ResourceNotFound"
+
+
+def test_the_execution_page_shows_the_step_graph_with_links_to_the_jobs(
+    sagemaker: Any, local_stack: Any, pipeline: str
+) -> None:
+    """The page the Airflow link opens (include/retraining/links.py builds its URL from the execution ARN)."""
+    import urllib.request
+
+    from retraining import links
+
+    execution, steps = run(sagemaker, pipeline, MseThreshold="2.5")
+    arn = execution["PipelineExecutionArn"]
+    kind = links.PIPELINE_EXECUTION.kind
+    url = links.resource_url(
+        kind, links.name_from_result(kind, arn) or "", links.Target("us-east-1", local_stack.sagemaker_url)
+    )
+    with urllib.request.urlopen(url, timeout=30) as answer:
+        page = answer.read().decode()
+    job = steps["ScoreA"]["Metadata"]["ProcessingJob"]["Arn"].rsplit("/", 1)[1]
+    assert f'href="/jobs/processing-job/{job}"' in page
+    assert 'class="step Failed" id="step-TooHigh"' in page and "MSE 3.5 is above 2.5" in page
+    assert 'class="step NotRun" id="step-AfterGate"' in page
+    # Columns by dependency depth: the scoring steps come before the gate, the gate before its branches.
+    assert page.index("step-ScoreB") < page.index("step-MseGate") < page.index("step-TooHigh")
+    console = links.resource_url(kind, "AbalonePipeline/abc123", links.Target("eu-west-1", None))
+    assert console.endswith("#/pipelines/AbalonePipeline/executions/abc123")
+    with urllib.request.urlopen(f"{local_stack.sagemaker_url}/pipelines", timeout=30) as answer:
+        assert pipeline in answer.read().decode()
+
+
+def test_a_restart_ends_a_running_execution_failed_with_a_reason_and_keeps_its_steps(
+    sagemaker: Any, local_stack: Any, pipeline: str
+) -> None:
+    """As jobs do (test_api_restart): a worker cut off by a crash ends Failed, saying why."""
+    import signal
+
+    from local_sagemaker.stack import stop_service, up
+
+    definition = json.loads(sagemaker.describe_pipeline(PipelineName=pipeline)["PipelineDefinition"])
+    definition["Steps"][1]["Arguments"]["Environment"]["SLEEP"] = "60"
+    name = unique("crash")
+    sagemaker.create_pipeline(PipelineName=name, RoleArn=ROLE, PipelineDefinition=json.dumps(definition))
+    arn = sagemaker.start_pipeline_execution(PipelineName=name)["PipelineExecutionArn"]
+
+    def step(step_name: str) -> dict[str, Any]:
+        listed = sagemaker.list_pipeline_execution_steps(PipelineExecutionArn=arn)["PipelineExecutionSteps"]
+        return next((s for s in listed if s["StepName"] == step_name), {})
+
+    wait_for(lambda: step("ScoreA").get("StepStatus") == "Succeeded", "ScoreA to succeed")
+    assert step("ScoreB")["StepStatus"] == "Executing"
+    stop_service(local_stack, "sagemaker", signal.SIGKILL)
+    up(local_stack)
+
+    execution = sagemaker.describe_pipeline_execution(PipelineExecutionArn=arn)
+    assert execution["PipelineExecutionStatus"] == "Failed"
+    assert "stopped while this pipeline execution was running" in execution["FailureReason"]
+    assert step("ScoreA")["StepStatus"] == "Succeeded"
+    assert step("ScoreB")["StepStatus"] == "Failed"
+    job = step("ScoreB")["Metadata"]["ProcessingJob"]["Arn"].rsplit("/", 1)[1]
+    assert sagemaker.describe_processing_job(ProcessingJobName=job)["ProcessingJobStatus"] == "Failed"

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -201,21 +200,12 @@ def seed_003(local_stack: Any, s3: Any) -> Iterator[dict[str, Any]]:
     buffer = io.StringIO()
     np.savetxt(buffer, batch, delimiter=",", fmt="%.4f")
     s3.put_object(Bucket=bucket, Key=f"{prefix}/batch/batch.csv", Body=buffer.getvalue().encode())
-    # moto's IAM answers SimulatePrincipalPolicy with a 500 page; the SDK's documented switch skips the check.
-    saved = os.environ.get("SAGEMAKER_VALIDATE_ROLE")
-    os.environ["SAGEMAKER_VALIDATE_ROLE"] = "false"
     session = PipelineSession(
         boto_session=boto3.Session(region_name=local_stack.region), default_bucket=bucket
     )
     pipeline = seed_pipeline(session, bucket, prefix, unique("LocalModelPipeline"))
-    try:
-        pipeline.upsert(role_arn=ROLE)
-        yield {"pipeline": pipeline, "bucket": bucket, "prefix": prefix}
-    finally:
-        if saved is None:
-            os.environ.pop("SAGEMAKER_VALIDATE_ROLE", None)
-        else:
-            os.environ["SAGEMAKER_VALIDATE_ROLE"] = saved
+    pipeline.upsert(role_arn=ROLE)  # the SDK checks the role with IAM, as on AWS
+    yield {"pipeline": pipeline, "bucket": bucket, "prefix": prefix}
 
 
 def test_seed_003_pipeline_succeeds_and_transforms(seed_003: dict[str, Any], s3: Any, sagemaker: Any) -> None:

@@ -171,8 +171,15 @@ def calls(graph: CallGraph) -> set[ApiCall]:
 def sagemaker_resource(operation: str) -> str:
     """CreateTrainingJob -> arn:...:training-job/<name>; List* take no resource ("*")."""
     verb, noun = re.match(r"^([A-Z][a-z]+)(.+)$", operation).groups()  # type: ignore[union-attr]
-    if verb == "List":
+    if operation == "ListPipelineExecutions":  # authorised on the pipeline it lists, not on "*"
+        return f"arn:aws:sagemaker:{VALUES.region}:{VALUES.account_id}:pipeline/some-name"
+    if verb == "List" and noun != "PipelineExecutionSteps":  # the steps: on their execution
         return "*"
+    if noun in (
+        "PipelineExecution",
+        "PipelineExecutionSteps",
+    ):  # IAM: an execution is arn:...:pipeline/<pipeline>/execution/<id>
+        return f"arn:aws:sagemaker:{VALUES.region}:{VALUES.account_id}:pipeline/some-name/execution/abc123"
     kind = re.sub(r"(?<!^)(?=[A-Z])", "-", noun).lower()
     return f"arn:aws:sagemaker:{VALUES.region}:{VALUES.account_id}:{kind}/some-name"
 

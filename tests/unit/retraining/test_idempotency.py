@@ -54,3 +54,16 @@ def test_too_long_base_and_exhausted_attempts_are_errors() -> None:
     all_failed = {attempt_name("t", i): "Failed" for i in range(1, 10)}
     with pytest.raises(TooManyAttempts, match="fix the cause"):
         resolve_attempt("t", statuses(all_failed))
+
+
+def test_a_completed_job_whose_outputs_are_gone_is_history_and_the_next_attempt_runs() -> None:
+    gone = {"t": ["s3://b/t/output/model.tar.gz"]}
+    resolution = resolve_attempt(
+        "t", statuses({"t": "Completed"}), missing_outputs=lambda name: gone.get(name, [])
+    )
+    assert (resolution.name, resolution.action, resolution.attempt) == ("t-a2", "create", 2)
+    assert resolution.earlier_attempts == (
+        ("t", "Completed, but its outputs are gone (s3://b/t/output/model.tar.gz)"),
+    )
+    kept = resolve_attempt("t", statuses({"t": "Completed"}), missing_outputs=lambda name: [])
+    assert (kept.name, kept.action) == ("t", "reuse")

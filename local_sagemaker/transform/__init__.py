@@ -1,0 +1,1 @@
+"""Batch transform as SageMaker runs it: read, split, batch, invoke, join, filter and assemble."""
