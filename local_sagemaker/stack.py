@@ -20,6 +20,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from local_sagemaker.__main__ import ACCESS_KEY_ENV, SECRET_KEY_ENV, port_free
 from local_sagemaker.build import build_id
@@ -240,34 +241,30 @@ def reset(cfg: StackConfig) -> list[str]:
     return removed
 
 
-def _ensure_bucket(cfg: StackConfig) -> None:
+def _aws_client(cfg: StackConfig, service: str) -> Any:
+    """A client of the stack's AWS endpoint (S3, Logs, IAM and STS all answer on it)."""
     import boto3
 
-    s3 = boto3.client(
-        "s3",
+    return boto3.client(  # type: ignore[call-overload]  # the service name is a parameter
+        service,
         endpoint_url=cfg.s3_url,
         region_name=cfg.region,
         aws_access_key_id=cfg.access_key_id,
         aws_secret_access_key=cfg.secret_access_key,
     )
+
+
+def _ensure_bucket(cfg: StackConfig) -> None:
+    s3 = _aws_client(cfg, "s3")
     existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
     if cfg.bucket not in existing:
         s3.create_bucket(Bucket=cfg.bucket)
 
 
 def _ensure_execution_role(cfg: StackConfig) -> None:
-    import boto3
-
     from local_sagemaker.local_iam import ensure_execution_role
 
-    iam = boto3.client(
-        "iam",
-        endpoint_url=cfg.s3_url,
-        region_name=cfg.region,
-        aws_access_key_id=cfg.access_key_id,
-        aws_secret_access_key=cfg.secret_access_key,
-    )
-    ensure_execution_role(iam, cfg.execution_role_arn, cfg.region, cfg.bucket)
+    ensure_execution_role(_aws_client(cfg, "iam"), cfg.execution_role_arn, cfg.region, cfg.bucket)
 
 
 def aws_health_url(cfg: StackConfig) -> str:
