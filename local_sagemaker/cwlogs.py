@@ -37,7 +37,9 @@ class JobLog:
         with self._lock:
             stamp = int(time.time() * 1000)
             for line in message.rstrip("\n").split("\n"):
-                self._pending.append({"timestamp": stamp, "message": line})
+                # PutLogEvents refuses an empty message (min length 1); blank lines stay in the local copy only.
+                if line:
+                    self._pending.append({"timestamp": stamp, "message": line})
             with self.local_file.open("a", encoding="utf-8") as local:
                 local.write(message.rstrip("\n") + "\n")
             if len(self._pending) >= _BATCH_LINES or time.monotonic() - self._last_flush > _FLUSH_SECONDS:

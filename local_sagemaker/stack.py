@@ -20,11 +20,13 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from local_sagemaker.__main__ import ACCESS_KEY_ENV, SECRET_KEY_ENV, port_free
 from local_sagemaker.build import build_id
 from local_sagemaker.local_iam import DEFAULT_EXECUTION_ROLE_ARN
 from local_sagemaker.processes import command_line
+from local_sagemaker.sdk_config import SDK_CONFIG_ENV, write_sdk_config
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -70,6 +72,10 @@ class StackConfig:
     def env_file(self) -> Path:
         return self.base_dir / "env"
 
+    @property
+    def sdk_config_file(self) -> Path:
+        return self.base_dir / "sagemaker-sdk-config.yaml"
+
 
 def connection_uri_json(cfg: StackConfig) -> str:
     """The `aws_default` connection as JSON: every AWS service the DAGs touch, pointed at the stack."""
@@ -111,6 +117,7 @@ def stack_env(cfg: StackConfig) -> dict[str, str]:
         "RETRAINING_BUCKET": cfg.bucket,
         "RETRAINING_POLL_SECONDS": str(cfg.poll_seconds),
         "LOCAL_SAGEMAKER_URL": cfg.sagemaker_url,
+        SDK_CONFIG_ENV: str(cfg.sdk_config_file),
     }
 
 
@@ -234,34 +241,30 @@ def reset(cfg: StackConfig) -> list[str]:
     return removed
 
 
-def _ensure_bucket(cfg: StackConfig) -> None:
+def _aws_client(cfg: StackConfig, service: str) -> Any:
+    """A client of the stack's AWS endpoint (S3, Logs, IAM and STS all answer on it)."""
     import boto3
 
-    s3 = boto3.client(
-        "s3",
+    return boto3.client(  # type: ignore[call-overload]  # the service name is a parameter
+        service,
         endpoint_url=cfg.s3_url,
         region_name=cfg.region,
         aws_access_key_id=cfg.access_key_id,
         aws_secret_access_key=cfg.secret_access_key,
     )
+
+
+def _ensure_bucket(cfg: StackConfig) -> None:
+    s3 = _aws_client(cfg, "s3")
     existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
     if cfg.bucket not in existing:
         s3.create_bucket(Bucket=cfg.bucket)
 
 
 def _ensure_execution_role(cfg: StackConfig) -> None:
-    import boto3
-
     from local_sagemaker.local_iam import ensure_execution_role
 
-    iam = boto3.client(
-        "iam",
-        endpoint_url=cfg.s3_url,
-        region_name=cfg.region,
-        aws_access_key_id=cfg.access_key_id,
-        aws_secret_access_key=cfg.secret_access_key,
-    )
-    ensure_execution_role(iam, cfg.execution_role_arn, cfg.region, cfg.bucket)
+    ensure_execution_role(_aws_client(cfg, "iam"), cfg.execution_role_arn, cfg.region, cfg.bucket)
 
 
 def aws_health_url(cfg: StackConfig) -> str:
@@ -301,6 +304,7 @@ def up(cfg: StackConfig) -> Path:
     start_service(cfg)
     _ensure_bucket(cfg)
     _ensure_execution_role(cfg)
+    write_sdk_config(cfg.sdk_config_file, cfg.region, cfg.execution_role_arn.split(":")[4])
     return write_env_file(cfg)
 
 

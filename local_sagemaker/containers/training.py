@@ -21,6 +21,7 @@ from local_sagemaker.config import ServiceSettings
 from local_sagemaker.containers.isolation import Isolation, bubblewrap
 from local_sagemaker.containers.metrics import MetricCollector
 from local_sagemaker.containers.process import ProgramResult, run_program
+from local_sagemaker.containers.requirements_env import requirements_layer
 from local_sagemaker.containers.runtime import NO_BUBBLEWRAP, container_environment, run_isolated
 from local_sagemaker.containers.source_dir import fetch_source_directory
 from local_sagemaker.containers.toolkit_env import CODE_DIR, TrainingEnvironment, command_line_arguments
@@ -67,11 +68,17 @@ class ContainerTraining:
             )
             self.write_log(f"Unpacked {len(files)} file(s) of {submit_directory} into {CODE_DIR}")
         program = self.program(environment)
+        python_path = [CODE_DIR]
+        requirements = self.job_root / "code" / "requirements.txt"
+        if submit_directory and requirements.is_file():
+            cache = self.settings.state_dir / "requirements"
+            cache.mkdir(parents=True, exist_ok=True)
+            python_path.append(str(requirements_layer(requirements, cache, self.write_log)))
         env = container_environment(
             self.settings,
             {
                 **environment.environment_variables(),
-                "PYTHONPATH": CODE_DIR,
+                "PYTHONPATH": ":".join(python_path),
                 **self.job.get("Environment", {}),
             },
         )

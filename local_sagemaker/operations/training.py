@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from local_sagemaker.checkpoint_sync import DEFAULT_LOCAL_PATH
 from local_sagemaker.containers.isolation import bubblewrap
 from local_sagemaker.containers.metrics import check_metric_definitions
 from local_sagemaker.containers.runtime import NO_BUBBLEWRAP
@@ -15,6 +16,18 @@ from local_sagemaker.operations.context import ServiceContext, now, reject_dupli
 from local_sagemaker.operations.jobs import job_operations
 
 SUPPORTED_INPUT_MODES = ("File", "FastFile")
+
+
+def _check_checkpoint_config(config: dict[str, Any] | None) -> None:
+    if config is None:
+        return
+    require_s3_uri(config["S3Uri"], "CheckpointConfig.S3Uri")
+    local_path = config.get("LocalPath")
+    if local_path is not None and (not local_path.startswith("/") or ".." in local_path.split("/")):
+        raise ValidationException(
+            f"CheckpointConfig.LocalPath: {local_path!r} must be an absolute path without '..', "
+            f"e.g. {DEFAULT_LOCAL_PATH} (the default)"
+        )
 
 
 def prepare_training(ctx: ServiceContext, body: dict[str, Any]) -> None:
@@ -60,6 +73,7 @@ def prepare_training(ctx: ServiceContext, body: dict[str, Any]) -> None:
             )
         require_s3_uri(source["S3Uri"], f"InputDataConfig channel {channel['ChannelName']!r} S3Uri")
     require_s3_uri(body["OutputDataConfig"]["S3OutputPath"], "OutputDataConfig.S3OutputPath")
+    _check_checkpoint_config(body.get("CheckpointConfig"))
     body.setdefault("HyperParameters", {})
     body.setdefault("EnableNetworkIsolation", False)
     body.setdefault("EnableInterContainerTrafficEncryption", False)

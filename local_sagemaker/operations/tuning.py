@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from local_sagemaker.algorithms import xgboost_builtin
+from local_sagemaker.containers.toolkit_env import runs_user_code
 from local_sagemaker.errors import ResourceInUse, ResourceLimitExceeded, ResourceNotFound, ValidationException
 from local_sagemaker.jobs import ACTIVE_STATES, COMPLETED, FAILED, STOPPED, TERMINAL_STATES, TRAINING, TUNING
 from local_sagemaker.operations.context import ServiceContext, now, paginate
@@ -63,7 +64,14 @@ _DEFINITION_FIELDS = (
     "RetryStrategy",
     "Environment",
 )
-_ALGORITHM_FIELDS = ("TrainingImage", "TrainingInputMode", "AlgorithmName", "MetricDefinitions")
+_ALGORITHM_FIELDS = (
+    "TrainingImage",
+    "TrainingInputMode",
+    "AlgorithmName",
+    "MetricDefinitions",
+    "ContainerEntrypoint",
+    "ContainerArguments",
+)
 
 
 # --- reading a tuning job's configuration ---------------------------------------------------------------
@@ -317,18 +325,30 @@ def _check_supported(body: Body) -> None:
         )
 
 
+def _tunes_user_code(body: Body) -> bool:
+    """The trials run the user's program (script mode or ContainerEntrypoint), not the built-in XGBoost."""
+    definition = body[DEFINITION]
+    return runs_user_code(
+        {
+            "AlgorithmSpecification": definition.get("AlgorithmSpecification", {}),
+            "HyperParameters": static_hyperparameters(body),
+        }
+    )
+
+
 def _check_objective(body: Body) -> None:
     metric, _ = objective(body)
     spec = body[DEFINITION]["AlgorithmSpecification"]
     defined = [d["Name"] for d in spec.get("MetricDefinitions") or []]
-    if defined and metric not in defined:
+    # User code reports its metrics only through MetricDefinitions, so the objective must be one of them.
+    if (defined or _tunes_user_code(body)) and metric not in defined:
         raise ValidationException(
             "A metric is required for this hyperparameter tuning job objective. Provide a metric in the "
             f"metric definitions. ({OBJECTIVE_FIELD}.MetricName {metric!r} is not among "
             f"{DEFINITION}.AlgorithmSpecification.MetricDefinitions)"
         )
     builtin = [d["Name"] for d in xgboost_builtin.metric_definitions()]
-    if metric not in builtin:
+    if not _tunes_user_code(body) and metric not in builtin:
         raise ValidationException(
             f"{OBJECTIVE_FIELD}.MetricName: The objective metric for the hyperparameter tuning job, "
             f"[{metric}], isn't valid for the [xgboost] algorithm. Choose a valid objective metric: "
@@ -354,6 +374,8 @@ def _check_hyperparameters(body: Body, ranges: Sequence[ParameterRange]) -> None
                 f"{DEFINITION}.StaticHyperParameters: {item.name!r} is also tuned by {item.where}; a "
                 "hyperparameter is either static or tunable"
             )
+    if _tunes_user_code(body):
+        return  # the user's program judges its own hyperparameters when it runs
     metric, _ = objective(body)
     first = {**static, **{item.name: _boundary_values(item)[0] for item in ranges}}
     first[TUNING_OBJECTIVE_HYPERPARAMETER] = metric

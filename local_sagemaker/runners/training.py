@@ -6,6 +6,7 @@ import tarfile
 from typing import Any, ClassVar
 
 from local_sagemaker.algorithms import xgboost_builtin
+from local_sagemaker.checkpoint_sync import synced_checkpoints
 from local_sagemaker.clock import now
 from local_sagemaker.containers.toolkit_env import runs_user_code
 from local_sagemaker.containers.training import ContainerTraining
@@ -34,14 +35,18 @@ class TrainingRunner(JobRunner):
         if runs_user_code(self.job):
             return self._train_in_container()
         model_dir = self.sandbox("opt", "ml", "model")
-        result = xgboost_builtin.train(
-            channels,
-            self.job.get("HyperParameters", {}),
-            model_dir,
-            self.log.write,
-            content_types=content_types,
-            should_stop=self.should_stop,
-        )
+        with synced_checkpoints(
+            self.s3, self.job.get("CheckpointConfig"), self.workdir, self.log.write
+        ) as checkpoint_dir:
+            result = xgboost_builtin.train(
+                channels,
+                self.job.get("HyperParameters", {}),
+                model_dir,
+                self.log.write,
+                content_types=content_types,
+                should_stop=self.should_stop,
+                checkpoint_dir=checkpoint_dir,
+            )
         # A stop between rounds still leaves a usable model, which SageMaker's algorithms save too.
         self.secondary("Uploading", "Uploading generated training model")
         artifact_uri = self._upload_model(model_dir)
@@ -65,7 +70,9 @@ class TrainingRunner(JobRunner):
             self.log.write,
             self.should_stop,
         )
-        outcome = container.run()
+        # The program sees the sandbox's opt/ml as /opt/ml, so the default LocalPath is its checkpoints folder.
+        with synced_checkpoints(self.s3, self.job.get("CheckpointConfig"), self.workdir, self.log.write):
+            outcome = container.run()
         # A stopped program had SIGTERM's grace period to save its model, which SageMaker uploads too.
         self.secondary("Uploading", "Uploading generated training model")
         fields = container.upload_artifacts(self.job["OutputDataConfig"]["S3OutputPath"], self.name)

@@ -20,12 +20,22 @@ _REGISTRY = "tests/unit/local_sagemaker/test_api_registry.py::"
 _TUNING = "tests/unit/local_sagemaker/test_api_tuning.py::"
 _SEARCH = "tests/unit/local_sagemaker/test_tuning_search.py::"
 _MATRIX = "tests/unit/local_sagemaker/test_support_matrix_api.py::"
+_CHECKPOINTS = "tests/unit/local_sagemaker/test_checkpoints.py::"
 _ISOLATION = "tests/unit/local_sagemaker/test_container_isolation.py::"
 TRAINING_RUNS = _JOBS + "test_training_completes_with_metrics_artifact_and_status_history"
 TRAINING_BAD_HP = _JOBS + "test_bad_hyperparameter_fails_the_job_naming_it"
 TRAINING_STOP = _JOBS + "test_stop_training_job"
 MAX_RUNTIME = _JOBS + "test_max_runtime_is_enforced"
+CHECKPOINT_RESUME = _CHECKPOINTS + "test_a_stopped_job_resumes_from_its_checkpoint_in_a_new_job"
+CHECKPOINT_LOCAL_PATH = _CHECKPOINTS + "test_checkpoint_local_path_must_be_absolute"
 MODEL_CHANNEL = _JOBS + "test_incremental_training_from_a_model_channel"
+_RULES = "tests/unit/local_sagemaker/test_transform_rules.py::"
+TRANSFORM_JOIN = _RULES + "test_id_column_is_filtered_out_and_joined_back"
+TRANSFORM_GZIP_MANY = _RULES + "test_many_gzipped_objects_keep_their_relative_keys"
+TRANSFORM_MANIFEST = _RULES + "test_manifest_file_names_the_inputs"
+TRANSFORM_OVERSIZE = _RULES + "test_a_record_larger_than_the_payload_fails_the_job"
+TRANSFORM_REFUSALS = _RULES + "test_what_cannot_run_is_refused_naming_the_field"
+TRANSFORM_ENVIRONMENT = _RULES + "test_environment_reaches_the_container"
 TRANSFORM_RUNS = _JOBS + "test_batch_transform_writes_one_prediction_per_row"
 TRANSFORM_UNKNOWN_MODEL = _JOBS + "test_transform_of_an_unknown_model_is_rejected"
 PROCESSING_RUNS = _JOBS + "test_processing_runs_the_script_in_a_sandbox_and_uploads_outputs"
@@ -40,7 +50,6 @@ PROCESSING_FAILS = _JOBS + "test_failing_script_fails_the_job_with_its_exit_code
 UNKNOWN_JOB = _PROTOCOL + "test_unknown_job_is_a_validation_exception"
 NAMES = _PROTOCOL + "test_name_pattern_is_checked_by_the_service"
 IMAGES = _PROTOCOL + "test_unsupported_image_names_the_field"
-MODEL_ENVIRONMENT = "tests/unit/local_sagemaker/test_web_pages.py::test_model_and_registry_pages_escape_values_and_mask_environment"
 MODELS = _PROTOCOL + "test_models_create_describe_delete"
 TAGS_AND_LISTS = _PROTOCOL + "test_tags_on_jobs_and_list_filters_with_pagination"
 REGISTRY_VERSIONS = _REGISTRY + "test_versions_are_numbered_within_a_group_and_filterable"
@@ -137,7 +146,9 @@ ROWS: tuple[Row, ...] = (
     implemented("CreateTrainingJob", "EnableNetworkIsolation", SCRIPT_MODE_NETWORK, "true runs the user's code in its own network namespace (bubblewrap); the built-in XGBoost runs no user code"),
     no_local_effect("CreateTrainingJob", "EnableInterContainerTrafficEncryption", "one host: there is no traffic between containers"),
     no_local_effect("CreateTrainingJob", "EnableManagedSpotTraining", "Spot billing: local capacity is never interrupted"),
-    rejected("CreateTrainingJob", "CheckpointConfig", "checkpoints are not synced to S3 locally yet"),
+    implemented("CreateTrainingJob", "CheckpointConfig", CHECKPOINT_RESUME, "restored from S3Uri before the job starts, mirrored to it while the job runs; the built-in XGBoost writes xgboost-checkpoint.<round> and resumes from the latest"),
+    implemented("CreateTrainingJob", "CheckpointConfig.S3Uri", CHECKPOINT_RESUME),
+    implemented("CreateTrainingJob", "CheckpointConfig.LocalPath", CHECKPOINT_LOCAL_PATH, "any absolute path, inside the job's sandbox; default /opt/ml/checkpoints"),
     rejected("CreateTrainingJob", "DebugHookConfig", "SageMaker Debugger is not supported locally"),
     rejected("CreateTrainingJob", "DebugRuleConfigurations", "SageMaker Debugger rules are not run locally"),
     rejected("CreateTrainingJob", "TensorBoardOutputConfig", "TensorBoard output is not uploaded locally"),
@@ -170,23 +181,23 @@ ROWS: tuple[Row, ...] = (
     # --- transform jobs --------------------------------------------------------------------------------
     implemented("CreateTransformJob", "TransformJobName", TRANSFORM_RUNS),
     implemented("CreateTransformJob", "ModelName", TRANSFORM_UNKNOWN_MODEL, "a model whose container is a SageMaker XGBoost image"),
-    no_local_effect("CreateTransformJob", "MaxConcurrentTransforms", "records are predicted in one process; concurrency changes speed only"),
+    implemented("CreateTransformJob", "MaxConcurrentTransforms", TRANSFORM_GZIP_MANY, "mini-batches predicted in that many threads, answers kept in order; * MaxPayloadInMB <= 100 checked"),
     no_local_effect("CreateTransformJob", "ModelClientConfig", "the model is called in-process, not through HTTP invocations that can time out"),
-    rejected("CreateTransformJob", "MaxPayloadInMB", "mini-batches are not sized locally: each object is predicted whole"),
-    implemented("CreateTransformJob", "BatchStrategy", TRANSFORM_RUNS, "each object's records go to the model together", values=("MultiRecord",)),
-    rejected("CreateTransformJob", "Environment", "the container environment is not passed to the built-in XGBoost locally yet"),
+    implemented("CreateTransformJob", "MaxPayloadInMB", TRANSFORM_OVERSIZE, "mini-batches up to the limit; a larger record fails the job; 0 (chunked) is refused as for built-in algorithms"),
+    implemented("CreateTransformJob", "BatchStrategy", TRANSFORM_OVERSIZE, "MultiRecord packs whole records up to MaxPayloadInMB; SingleRecord sends one per request"),
+    implemented("CreateTransformJob", "Environment", TRANSFORM_ENVIRONMENT, "added to the model container's; XGBoost reads MAX_CONTENT_LENGTH; SAGEMAKER_INFERENCE_OUTPUT is refused"),
     implemented("CreateTransformJob", "TransformInput", TRANSFORM_RUNS),
     implemented("CreateTransformJob", "TransformInput.DataSource", TRANSFORM_RUNS),
     implemented("CreateTransformJob", "TransformInput.DataSource.S3DataSource", TRANSFORM_RUNS),
-    implemented("CreateTransformJob", "TransformInput.DataSource.S3DataSource.S3DataType", TRANSFORM_RUNS, "one <key>.out per object under the prefix", values=("S3Prefix",)),
+    implemented("CreateTransformJob", "TransformInput.DataSource.S3DataSource.S3DataType", TRANSFORM_MANIFEST, "one <key>.out per object under the prefix or listed in the manifest", values=("S3Prefix", "ManifestFile")),
     implemented("CreateTransformJob", "TransformInput.DataSource.S3DataSource.S3Uri", TRANSFORM_RUNS),
     implemented("CreateTransformJob", "TransformInput.ContentType", TRANSFORM_RUNS, "text/csv and text/libsvm"),
-    implemented("CreateTransformJob", "TransformInput.CompressionType", TRANSFORM_RUNS, "uncompressed objects only", values=("None",)),
-    implemented("CreateTransformJob", "TransformInput.SplitType", TRANSFORM_RUNS, "each line is one record", values=("Line",)),
+    implemented("CreateTransformJob", "TransformInput.CompressionType", TRANSFORM_GZIP_MANY, "Gzip objects are gunzipped while streamed", values=("None", "Gzip")),
+    implemented("CreateTransformJob", "TransformInput.SplitType", TRANSFORM_GZIP_MANY, "None sends the object whole; Line and RecordIO cut at records", values=("None", "Line", "RecordIO")),
     implemented("CreateTransformJob", "TransformOutput", TRANSFORM_RUNS),
     implemented("CreateTransformJob", "TransformOutput.S3OutputPath", TRANSFORM_RUNS),
-    implemented("CreateTransformJob", "TransformOutput.Accept", TRANSFORM_RUNS, "one CSV prediction per line", values=("text/csv",)),
-    implemented("CreateTransformJob", "TransformOutput.AssembleWith", TRANSFORM_RUNS, "one prediction per line", values=("Line",)),
+    implemented("CreateTransformJob", "TransformOutput.Accept", TRANSFORM_REFUSALS, "the XGBoost container's accept types; in batch mode it answers one line per record whatever the type", values=("text/csv", "application/json", "application/jsonlines", "application/x-recordio-protobuf")),
+    implemented("CreateTransformJob", "TransformOutput.AssembleWith", TRANSFORM_JOIN, "Line ends every record with a newline; None concatenates", values=("None", "Line")),
     no_local_effect("CreateTransformJob", "TransformOutput.KmsKeyId", KMS),
     rejected("CreateTransformJob", "DataCaptureConfig", "capturing inference data to S3 is not implemented locally"),
     implemented("CreateTransformJob", "TransformResources", TRANSFORM_RUNS),
@@ -194,7 +205,7 @@ ROWS: tuple[Row, ...] = (
     no_local_effect("CreateTransformJob", "TransformResources.InstanceCount", "objects are shared between instances on AWS; every object gives the same <key>.out either way"),
     no_local_effect("CreateTransformJob", "TransformResources.VolumeKmsKeyId", KMS),
     no_local_effect("CreateTransformJob", "TransformResources.TransformAmiVersion", "the host image: jobs run on this machine"),
-    rejected("CreateTransformJob", "DataProcessing", "input and output filters and joins are not applied locally yet"),
+    implemented("CreateTransformJob", "DataProcessing", TRANSFORM_JOIN, "InputFilter, JoinSource and OutputFilter per record with SageMaker's JSONPath subset (CSV rows; JSON values)", covers_members=True),
     implemented("CreateTransformJob", "Tags", TAGS_AND_LISTS, TAGS, covers_members=True),
     no_local_effect("CreateTransformJob", "ExperimentConfig", EXPERIMENTS),
     implemented("DescribeTransformJob", "TransformJobName", TRANSFORM_RUNS),
@@ -336,7 +347,7 @@ ROWS: tuple[Row, ...] = (
     implemented("CreateModel", "PrimaryContainer.ModelDataUrl", TRANSFORM_RUNS, "a model.tar.gz in S3"),
     rejected("CreateModel", "PrimaryContainer.ModelDataSource", "uncompressed model data sources are not supported locally; give ModelDataUrl"),
     rejected("CreateModel", "PrimaryContainer.AdditionalModelDataSources", "additional model data sources are not supported locally"),
-    implemented("CreateModel", "PrimaryContainer.Environment", MODEL_ENVIRONMENT, "kept, described and masked on the pages; a transform job passes it to the container with its own Environment"),
+    implemented("CreateModel", "PrimaryContainer.Environment", TRANSFORM_ENVIRONMENT, "kept, described and masked on the pages; a transform job passes it to the container with its own Environment"),
     rejected("CreateModel", "PrimaryContainer.ModelPackageName", "models from a model package are not supported locally; give Image and ModelDataUrl"),
     rejected("CreateModel", "PrimaryContainer.InferenceSpecificationName", "models from a model package are not supported locally; give Image and ModelDataUrl"),
     rejected("CreateModel", "PrimaryContainer.MultiModelConfig", "multi-model containers are not supported locally"),

@@ -18,6 +18,13 @@ from botocore.exceptions import ClientError
 from local_sagemaker.local_iam import DEFAULT_EXECUTION_ROLE_ARN
 from tests.support.sagemaker_api import unique
 
+SAGEMAKER_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}
+    ],
+}
+
 
 @pytest.fixture(scope="module")
 def iam(local_stack: Any) -> Any:
@@ -48,17 +55,7 @@ def test_the_stack_execution_role_is_evaluated_by_its_policies(iam: Any, local_s
 
 def test_an_explicit_deny_wins_and_an_unknown_role_is_no_such_entity(iam: Any) -> None:
     name = unique("denied")
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "sagemaker.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(SAGEMAKER_TRUST))["Role"]["Arn"]
     policy = {
         "Version": "2012-10-17",
         "Statement": [
@@ -93,16 +90,6 @@ def test_the_sdk_accepts_the_local_role_and_refuses_one_without_permissions(
     )
 
     name = unique("bare")
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "sagemaker.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-    bare = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    bare = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(SAGEMAKER_TRUST))["Role"]["Arn"]
     with pytest.raises(RoleValidationError, match="ecr:GetAuthorizationToken"):
         resolve_and_validate_role(bare, "training", session)

@@ -8,6 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from local_sagemaker.algorithms.builtin_xgboost.checkpoints import (
+    checkpoint_callback,
+    latest_checkpoint,
+    load_booster,
+)
 from local_sagemaker.algorithms.builtin_xgboost.data_formats import CSV, load_channel
 from local_sagemaker.algorithms.builtin_xgboost.hyperparameters import parse_hyperparameters
 from local_sagemaker.algorithms.builtin_xgboost.log_capture import xgboost_messages_to, xgboost_reason
@@ -52,6 +57,7 @@ def _round_callbacks(
     early_stopping_rounds: int | None,
     early_stopping_metric: str | None,
     keep_best: bool,
+    checkpoint_dir: Path | None,
 ) -> list[xgboost.callback.TrainingCallback]:
     import xgboost
 
@@ -78,6 +84,8 @@ def _round_callbacks(
 
     # xgboost asks the callbacks in order and stops asking at the first True: the log must come first.
     callbacks: list[xgboost.callback.TrainingCallback] = [RoundLog()]
+    if checkpoint_dir is not None:  # before the stop checks, so the last round before a stop is kept
+        callbacks.append(checkpoint_callback(checkpoint_dir))
     if early_stopping_rounds:
         maximize = (  # None lets xgboost judge its default metric itself
             None
@@ -104,11 +112,14 @@ def train(
     log: Callable[[str], None],
     content_types: Mapping[str, str] | None = None,
     should_stop: Callable[[], bool] = lambda: False,
+    checkpoint_dir: Path | None = None,
 ) -> TrainingResult:
     """Train as SageMaker's XGBoost container does and write the booster to `model_dir/xgboost-model`.
 
     Channels are directories: `train` (required), `validation`, and `model` (a prior model to keep
     boosting). A stop request ends training between rounds; the model so far is still saved.
+    With `checkpoint_dir`, every round is saved there as the container does, and training resumes from
+    the latest checkpoint found there, ending with the same rounds as an uninterrupted job.
     """
     params = parse_hyperparameters(hyperparameters)
     num_round: int = params.pop("num_round")
@@ -158,6 +169,16 @@ def train(
                     f"the train channel has {dtrain.num_col()}"
                 )
             log(f"[{_stamp()}:INFO] Continuing training from a prior model with {prior_rounds} round(s)")
+        start_model, start_rounds, rounds_to_go = prior, prior_rounds, num_round
+        found = latest_checkpoint(checkpoint_dir) if checkpoint_dir is not None else None
+        if found is not None:
+            checkpoint, resume_round = found
+            start_model = load_booster(checkpoint)
+            start_rounds = start_model.num_boosted_rounds()
+            # The checkpoint holds the prior model's rounds too: the job still ends at prior + num_round.
+            rounds_to_go = max(0, prior_rounds + num_round - resume_round)
+            log(f"[{_stamp()}:INFO] Checkpoint loaded from {checkpoint.name}")
+            log(f"[{_stamp()}:INFO] Resuming from iteration {resume_round}")
         if hyperparameters.get("tree_method") == "gpu_hist":
             log(f"[{_stamp()}:INFO] No GPU locally: tree_method gpu_hist runs as hist on the CPU")
         log(f"[{_stamp()}:INFO] Single node training.")
@@ -169,14 +190,14 @@ def train(
             booster = xgboost.train(
                 params,
                 dtrain,
-                num_boost_round=num_round,
+                num_boost_round=rounds_to_go,
                 evals=evals,
                 custom_metric=container_metrics(
                     [m for m in metrics if m in CONTAINER_METRICS], params["objective"]
                 ),
-                xgb_model=prior,
+                xgb_model=start_model,
                 callbacks=_round_callbacks(
-                    log, should_stop, early_stopping_rounds, early_stopping_metric, keep_best
+                    log, should_stop, early_stopping_rounds, early_stopping_metric, keep_best, checkpoint_dir
                 ),
                 evals_result=history,
                 verbose_eval=False,
@@ -186,7 +207,7 @@ def train(
 
     best_round = -1  # the last round, unless early stopping kept an earlier one
     if early_stopping_rounds and keep_best and booster.attr("best_iteration") is not None:
-        best_round = int(booster.attr("best_iteration") or 0) - prior_rounds
+        best_round = int(booster.attr("best_iteration") or 0) - start_rounds
         log(
             f"[{_stamp()}:INFO] Early stopping: the model keeps rounds up to [{best_round}], the best on validation"
         )

@@ -11,6 +11,7 @@ output.tar.gz, /opt/ml/output/failure) and "Define training metrics" (MetricDefi
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import tarfile
@@ -288,3 +289,138 @@ def test_training_network_isolation_cuts_the_local_s3(
     job = run(sagemaker, request)
     assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
     assert archive_members(s3, job["ModelArtifacts"]["S3ModelArtifacts"])["outcome.txt"] == outcome
+
+
+LOSS_SCRIPT = textwrap.dedent(
+    """
+    import argparse
+    parser = argparse.ArgumentParser()
+    parser.add_argument("-x", type=float)  # the toolkit passes a one-letter name as -x
+    x = parser.parse_args().x
+    print(f"loss: {(x - 2) ** 2:.6f}")
+    """
+)
+
+
+def test_a_tuning_job_optimises_a_script_mode_objective(
+    sagemaker: Any, s3: Any, dataset: dict[str, Any]
+) -> None:
+    """Tuning user code: "Define metrics" for tuning jobs, the objective read by the job's MetricDefinitions."""
+    submit_dir = sourcedir(s3, dataset["bucket"], {"train.py": LOSS_SCRIPT})
+    child = script_mode_request(dataset, SKLEARN_IMAGE, submit_dir, "train.py", {})
+    spec = child["AlgorithmSpecification"]
+    spec["MetricDefinitions"] = [{"Name": "loss", "Regex": r"loss: ([0-9.]+)"}]
+    name = unique("tune-script")[:32]
+    request = {
+        "HyperParameterTuningJobName": name,
+        "HyperParameterTuningJobConfig": {
+            "Strategy": "Random",
+            "HyperParameterTuningJobObjective": {"Type": "Minimize", "MetricName": "loss"},
+            "ResourceLimits": {"MaxNumberOfTrainingJobs": 2, "MaxParallelTrainingJobs": 2},
+            "ParameterRanges": {
+                "ContinuousParameterRanges": [
+                    {"Name": "x", "MinValue": "0", "MaxValue": "4", "ScalingType": "Linear"}
+                ]
+            },
+            "RandomSeed": 3,
+        },
+        "TrainingJobDefinition": {
+            key: child[key]
+            for key in ("AlgorithmSpecification", "RoleArn", "InputDataConfig", "OutputDataConfig")
+        }
+        | {
+            "ResourceConfig": child["ResourceConfig"],
+            "StoppingCondition": child["StoppingCondition"],
+            "StaticHyperParameters": child["HyperParameters"],
+        },
+    }
+    wrong = copy.deepcopy(request)
+    wrong["HyperParameterTuningJobConfig"]["HyperParameterTuningJobObjective"]["MetricName"] = "accuracy"
+    wrong["HyperParameterTuningJobName"] = unique("tune-wrong")[:32]
+    with pytest.raises(ClientError) as caught:
+        sagemaker.create_hyper_parameter_tuning_job(**wrong)
+    assert "metric definitions" in caught.value.response["Error"]["Message"]
+
+    sagemaker.create_hyper_parameter_tuning_job(**request)
+    tuning = wait_until_done(
+        lambda: sagemaker.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name),
+        "HyperParameterTuningJobStatus",
+        240,
+    )
+    summaries = sagemaker.list_training_jobs_for_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)[
+        "TrainingJobSummaries"
+    ]
+    first = sagemaker.describe_training_job(TrainingJobName=summaries[0]["TrainingJobName"])
+    assert tuning["HyperParameterTuningJobStatus"] == "Completed", first.get("FailureReason")
+    assert len(summaries) == 2
+    losses = {}
+    for summary in summaries:
+        x = float(summary["TunedHyperParameters"]["x"])
+        reported = summary["FinalHyperParameterTuningJobObjectiveMetric"]["Value"]
+        assert reported == pytest.approx((x - 2) ** 2, abs=1e-5)
+        losses[summary["TrainingJobName"]] = reported
+    assert tuning["BestTrainingJob"]["TrainingJobName"] == min(losses, key=losses.__getitem__)
+
+
+@pytest.mark.parametrize(
+    ("requirement", "completes"), [("ansicolors==1.1.8", True), ("ansicolors==999.0", False)]
+)
+def test_requirements_txt_is_installed_for_the_script(
+    sagemaker: Any, s3: Any, dataset: dict[str, Any], requirement: str, completes: bool
+) -> None:
+    """sagemaker-training-toolkit modules.install_requirements: requirements.txt before the entry point."""
+    script = (
+        "import colors, os\nopen(os.environ['SM_MODEL_DIR'] + '/where.txt', 'w').write(colors.__file__)\n"
+    )
+    submit_dir = sourcedir(
+        s3, dataset["bucket"], {"train.py": script, "requirements.txt": requirement + "\n"}
+    )
+    job = run(sagemaker, script_mode_request(dataset, SKLEARN_IMAGE, submit_dir, "train.py", {}))
+    if completes:
+        assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
+        where = archive_members(s3, job["ModelArtifacts"]["S3ModelArtifacts"])["where.txt"].decode()
+        assert "/requirements/" in where  # the per-job layer, not the service's own packages
+    else:
+        assert job["TrainingJobStatus"] == "Failed"
+        assert job["FailureReason"].startswith("AlgorithmError: InstallRequirementsError:")
+        assert "ansicolors==999.0" in job["FailureReason"]
+
+
+STOPPABLE_SCRIPT = textwrap.dedent(
+    """
+    import os, signal, sys, time
+
+    def save_and_leave(signum, frame):
+        open(os.path.join(os.environ["SM_MODEL_DIR"], "partial.txt"), "w").write("saved on SIGTERM")
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, save_and_leave)
+    import boto3  # the job's credentials reach the local S3, as a role's reach S3 on AWS
+
+    bucket, key = sys.argv[sys.argv.index("--marker") + 1].split("/", 1)
+    boto3.client("s3").put_object(Bucket=bucket, Key=key, Body=b"started")
+    time.sleep(120)
+    """
+)
+
+
+def test_stop_sends_sigterm_and_keeps_the_saved_model(
+    sagemaker: Any, s3: Any, dataset: dict[str, Any]
+) -> None:
+    """StopTrainingJob: "SageMaker sends the algorithm the SIGTERM signal ... to save the model artifacts"."""
+    from tests.support.sagemaker_api import wait_for
+
+    submit_dir = sourcedir(s3, dataset["bucket"], {"train.py": STOPPABLE_SCRIPT})
+    marker = f"{dataset['prefix']}/markers/{unique('started')}"
+    request = script_mode_request(
+        dataset, SKLEARN_IMAGE, submit_dir, "train.py", {"marker": f"{dataset['bucket']}/{marker}"}
+    )
+    name = request["TrainingJobName"]
+    sagemaker.create_training_job(**request)
+    started = lambda: "Contents" in s3.list_objects_v2(Bucket=dataset["bucket"], Prefix=marker)  # noqa: E731
+    wait_for(started, "the training program to install its SIGTERM handler", 120)
+    sagemaker.stop_training_job(TrainingJobName=name)
+    job = wait_until_done(lambda: sagemaker.describe_training_job(TrainingJobName=name), "TrainingJobStatus")
+    assert job["TrainingJobStatus"] == "Stopped"
+    members = archive_members(s3, job["ModelArtifacts"]["S3ModelArtifacts"])
+    assert members["partial.txt"] == b"saved on SIGTERM"
