@@ -9,10 +9,24 @@ Any program sees /opt/ml there, whatever language it is written in and however i
 from __future__ import annotations
 
 import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 CONTAINER_ROOT = "/opt/ml"
+_PRIVATE = (Path("/tmp"), Path("/opt"))
+# What the command runs with: the service's interpreter and packages (the venv), this checkout.
+_RUNTIME_PATHS = (Path(sys.prefix), Path(__file__).resolve().parents[2])
+
+
+def _hidden_by_private_mounts(paths: tuple[Path, ...]) -> list[str]:
+    """Paths under the private /tmp or /opt (a checkout or venv under /tmp), to be bound back read-only."""
+    kept: list[str] = []
+    for path in paths:
+        resolved = path.resolve()
+        if any(resolved.is_relative_to(private) for private in _PRIVATE) and str(resolved) not in kept:
+            kept.append(str(resolved))
+    return kept
 
 
 def bubblewrap() -> str | None:
@@ -38,6 +52,7 @@ class Isolation:
             "--proc", "/proc",
             "--tmpfs", "/tmp",
             "--tmpfs", "/opt",
+            *[arg for path in _hidden_by_private_mounts(_RUNTIME_PATHS) for arg in ("--ro-bind", path, path)],
             "--bind", str(self.job_root), CONTAINER_ROOT,
             "--unshare-pid",
             "--unshare-uts", "--hostname", self.hostname,
