@@ -133,6 +133,13 @@ class ObjectStore:
     ) -> ObjectInfo:
         """Store the body under key; `check` (the client's checksums) runs after the write, before the commit."""
         self.bucket_region(bucket)
+        blob, size, md5 = self._write_checked_blob(body, length, check)
+        return self._commit(bucket, key, blob, size, f'"{md5.hexdigest()}"', headers)
+
+    def _write_checked_blob(
+        self, body: Any, length: int | None, check: Callable[[], None] | None
+    ) -> tuple[str, int, Any]:
+        """The body written as a blob; a failing `check` (the client's checksums) removes it again."""
         blob, size, md5 = self._write_blob(body, length)
         try:
             if check is not None:
@@ -140,7 +147,7 @@ class ObjectStore:
         except Exception:
             (self.blobs / blob).unlink(missing_ok=True)
             raise
-        return self._commit(bucket, key, blob, size, f'"{md5.hexdigest()}"', headers)
+        return blob, size, md5
 
     def get(self, bucket: str, key: str) -> ObjectInfo:
         self.bucket_region(bucket)
@@ -227,13 +234,7 @@ class ObjectStore:
         self._upload(upload_id)
         if not 1 <= number <= 10000:
             raise StoreError("InvalidArgument", f"PartNumber {number} is not between 1 and 10000.", 400)
-        blob, size, md5 = self._write_blob(body, length)
-        try:
-            if check is not None:
-                check()
-        except Exception:
-            (self.blobs / blob).unlink(missing_ok=True)
-            raise
+        blob, size, md5 = self._write_checked_blob(body, length, check)
         with self._lock:
             old = self._db.execute(
                 "SELECT blob FROM parts WHERE upload_id=? AND number=?", (upload_id, number)
