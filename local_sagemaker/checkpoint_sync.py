@@ -65,7 +65,11 @@ class CheckpointMirror:
                 continue
             present.add(relative)
             if self._seen.get(relative) != stamp:
-                self.s3.upload_file(str(path), self.bucket, self.prefix + relative)
+                try:
+                    self.s3.upload_file(str(path), self.bucket, self.prefix + relative)
+                except FileNotFoundError:  # the writer dropped it meanwhile (XGBoost keeps only 5)
+                    present.discard(relative)
+                    continue
                 self._seen[relative] = stamp
         for relative in sorted(set(self._seen) - present):
             self.s3.delete_object(Bucket=self.bucket, Key=self.prefix + relative)
@@ -90,8 +94,15 @@ def synced_checkpoints(
     done = threading.Event()
 
     def keep_syncing() -> None:
+        last_error = ""
         while not done.wait(SYNC_INTERVAL_SECONDS):
-            mirror.sync()
+            # One failed upload must not end the mirror for the rest of the job: say so, retry next tick.
+            try:
+                mirror.sync()
+            except Exception as error:  # any S3 or file error; the final sync reports for real
+                if str(error) != last_error:
+                    log(f"Checkpoint upload to {config['S3Uri']} failed, retrying: {error}")
+                    last_error = str(error)
 
     thread = threading.Thread(target=keep_syncing, name="checkpoint-sync", daemon=True)
     thread.start()

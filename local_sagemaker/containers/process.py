@@ -10,6 +10,7 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 # SageMaker stops a container with SIGTERM and kills it if it has not exited after a grace period.
 STOP_GRACE_SECONDS = 30
@@ -55,7 +56,7 @@ def run_program(
     while proc.poll() is None:
         if should_stop():
             stopped = True
-            _signal_group(proc, signal.SIGTERM)
+            _signal_program(proc, signal.SIGTERM)
             try:
                 proc.wait(timeout=STOP_GRACE_SECONDS)
             except subprocess.TimeoutExpired:
@@ -70,3 +71,34 @@ def run_program(
 def _signal_group(proc: subprocess.Popen[str], signum: int) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signum)
+
+
+def _signal_program(proc: subprocess.Popen[str], signum: int) -> None:
+    """Signal the program's processes but not a bubblewrap wrapper: bwrap dies of SIGTERM and takes its
+    namespace with it at once, so the program would be killed before its handler could save anything."""
+    for pid in _group_members(proc.pid):
+        if _command_name(pid) != "bwrap":
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signum)
+
+
+def _group_members(pgid: int) -> list[int]:
+    members = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text()
+        except OSError:
+            continue  # exited meanwhile
+        # Fields after the command name (which may hold spaces): state, ppid, pgrp, ...
+        if int(stat.rpartition(")")[2].split()[2]) == pgid:
+            members.append(int(entry.name))
+    return members
+
+
+def _command_name(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
