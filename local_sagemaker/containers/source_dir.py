@@ -13,11 +13,17 @@ from typing import Any
 from local_sagemaker.s3io import DataError, download_object, split_s3_uri
 
 
-def fetch_source_directory(s3: Any, uri: str, code_dir: Path, scratch: Path) -> list[str]:
+def fetch_source_directory(
+    s3: Any,
+    uri: str,
+    code_dir: Path,
+    scratch: Path,
+    field: str = "HyperParameters.sagemaker_submit_directory",
+) -> list[str]:
     """Unpack the archive at `uri` into `code_dir`; returns the names of the files it held."""
     if not uri.startswith("s3://"):
         raise DataError(
-            f"HyperParameters.sagemaker_submit_directory: {uri!r} is not an S3 URI; upload the source "
+            f"{field}: {uri!r} is not an S3 URI; upload the source "
             "directory as s3://<bucket>/<prefix>/sourcedir.tar.gz"
         )
     bucket, key = split_s3_uri(uri)
@@ -31,6 +37,6 @@ def fetch_source_directory(s3: Any, uri: str, code_dir: Path, scratch: Path) -> 
             return sorted(member.name for member in tar.getmembers() if member.isfile())
     except (tarfile.TarError, OSError) as exc:
         raise DataError(
-            f"HyperParameters.sagemaker_submit_directory: {uri} is not a readable tar.gz archive ({exc}); "
+            f"{field}: {uri} is not a readable tar.gz archive ({exc}); "
             "create it with `tar -czf sourcedir.tar.gz -C <source dir> .`"
         ) from exc

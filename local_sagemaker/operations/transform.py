@@ -9,6 +9,7 @@ from local_sagemaker.images import SUPPORTED_TRAINING, XGBOOST, algorithm_for_im
 from local_sagemaker.jobs import TRANSFORM
 from local_sagemaker.operations.context import ServiceContext, require_s3_uri
 from local_sagemaker.operations.jobs import job_operations
+from local_sagemaker.transform.framework_server import check_user_code_model, serves_user_code
 from local_sagemaker.transform.settings import check_request
 
 SUPPORTED_CONTENT_TYPES = ("text/csv", "text/libsvm")
@@ -21,10 +22,14 @@ def prepare_transform(ctx: ServiceContext, body: dict[str, Any]) -> None:
         raise ValidationException(f'Could not find model "{ctx.arn("model", model_name)}".')
     container = model.get("PrimaryContainer") or (model.get("Containers") or [{}])[0]
     image = container.get("Image", "")
-    if algorithm_for_image(image) is not XGBOOST:
+    environment = {**(container.get("Environment") or {}), **(body.get("Environment") or {})}
+    user_code = serves_user_code(environment)
+    if user_code:
+        check_user_code_model(image, environment, f"model {model_name!r} PrimaryContainer")
+    elif algorithm_for_image(image) is not XGBOOST:
         raise ValidationException(
             f"ModelName: model {model_name!r} uses image {image!r}, which the local service cannot serve; "
-            f"use {SUPPORTED_TRAINING}"
+            f"use {SUPPORTED_TRAINING}, or a framework image whose Environment sets SAGEMAKER_PROGRAM"
         )
     source = body["TransformInput"]["DataSource"].get("S3DataSource")
     if source is None:
@@ -36,7 +41,7 @@ def prepare_transform(ctx: ServiceContext, body: dict[str, Any]) -> None:
         )
     require_s3_uri(source["S3Uri"], "TransformInput.DataSource.S3DataSource.S3Uri")
     content_type = body["TransformInput"].get("ContentType", "text/csv").split(";")[0].strip()
-    if content_type not in SUPPORTED_CONTENT_TYPES:
+    if not user_code and content_type not in SUPPORTED_CONTENT_TYPES:  # the user's input_fn reads any type
         raise ValidationException(
             f"TransformInput.ContentType: {content_type!r} is not supported by the XGBoost container; "
             f"use one of {', '.join(SUPPORTED_CONTENT_TYPES)}"

@@ -16,6 +16,12 @@ from local_sagemaker.algorithms.xgboost_builtin import AlgorithmError
 from local_sagemaker.jobs import TRANSFORM, JobKind
 from local_sagemaker.runners.base import JobRunner
 from local_sagemaker.s3io import DataError, download_prefix, upload_file
+from local_sagemaker.transform.framework_server import (
+    BatchServer,
+    FrameworkInferenceServer,
+    server_workers,
+    serves_user_code,
+)
 from local_sagemaker.transform.joining import RecordProcessor
 from local_sagemaker.transform.records import decompressed, lines_of, mini_batches
 from local_sagemaker.transform.settings import TransformSettings, read_settings
@@ -34,7 +40,30 @@ class TransformRunner(JobRunner):
     def execute(self) -> dict[str, Any]:
         container = self._container()
         settings = read_settings(self.job, container)
-        server = XGBoostBatchServer(self._fetch_model(container), settings.environment)
+        if not serves_user_code(settings.environment):
+            return self._transform_all(
+                settings, XGBoostBatchServer(self._fetch_model(container), settings.environment)
+            )
+        job_root = self.sandbox("opt", "ml")
+        self._fetch_model(container, job_root / "model")
+        server = FrameworkInferenceServer(
+            self.settings,
+            self.s3,
+            container.get("Image", ""),
+            settings.environment,
+            job_root,
+            self.workdir,
+            self.log.write,
+            self.should_stop,
+            workers=server_workers(settings.environment, settings.max_concurrent),
+            accept=self.job["TransformOutput"].get("Accept"),
+        )
+        try:
+            return self._transform_all(settings, server)
+        finally:
+            server.close()
+
+    def _transform_all(self, settings: TransformSettings, server: BatchServer) -> dict[str, Any]:
         source = self.job["TransformInput"]["DataSource"]["S3DataSource"]
         objects = input_objects(self.s3, source["S3DataType"], source["S3Uri"])
         # The line SageMaker's data log starts with.
@@ -75,7 +104,7 @@ class TransformRunner(JobRunner):
         self,
         item: InputObject,
         settings: TransformSettings,
-        server: XGBoostBatchServer,
+        server: BatchServer,
         pool: ThreadPoolExecutor,
         local_out: Path,
     ) -> int:
@@ -115,8 +144,9 @@ class TransformRunner(JobRunner):
         container: dict[str, Any] = model.get("PrimaryContainer") or model["Containers"][0]
         return container
 
-    def _fetch_model(self, container: dict[str, Any]) -> Path:
-        model_dir = self.sandbox("model")
+    def _fetch_model(self, container: dict[str, Any], model_dir: Path | None = None) -> Path:
+        model_dir = model_dir or self.sandbox("model")
+        model_dir.mkdir(parents=True, exist_ok=True)
         archive_dir = self.sandbox("model-download")
         download_prefix(self.s3, container["ModelDataUrl"], archive_dir)
         archive = next(archive_dir.rglob("*.tar.gz"), None)
@@ -128,7 +158,7 @@ class TransformRunner(JobRunner):
 
 
 def _batch_transform(
-    settings: TransformSettings, server: XGBoostBatchServer, where: str
+    settings: TransformSettings, server: BatchServer, where: str
 ) -> Callable[[bytes], tuple[bytes, int]]:
     """What happens to one mini-batch: the assembled output bytes and the number of records answered."""
     line_end = b"\n" if settings.assemble_with == "Line" else b""

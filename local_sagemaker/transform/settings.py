@@ -67,8 +67,12 @@ def read_settings(job: Mapping[str, Any], container: Mapping[str, Any]) -> Trans
         batch_strategy=job.get("BatchStrategy", "MultiRecord"),
         max_payload_bytes=int(job.get("MaxPayloadInMB", _XGBOOST_DEFAULT_PAYLOAD_MB)) * MEGABYTE,
         max_concurrent=int(job.get("MaxConcurrentTransforms") or os.cpu_count() or 1),
+        # Without an Accept the container answers in its default: the framework images' is application/json.
         accept=transform_output.get("Accept")
-        or environment.get("SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT", "text/csv"),
+        or environment.get(
+            "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT",
+            "application/json" if environment.get("SAGEMAKER_PROGRAM") else "text/csv",
+        ),
         assemble_with=transform_output.get("AssembleWith", "None"),
         input_filter=processing.get("InputFilter") or "$",
         join_source=processing.get("JoinSource", "None"),
@@ -97,14 +101,15 @@ def check_request(job: Mapping[str, Any], container: Mapping[str, Any]) -> Trans
             "TransformInput.SplitType: 'TFRecord' is not supported locally (the XGBoost container reads no "
             "TFRecord data); use None, Line or RecordIO"
         )
+    user_code = bool(settings.environment.get("SAGEMAKER_PROGRAM"))  # its output_fn answers any Accept
     accept = media_type(settings.accept)
-    if accept not in XGBOOST_ACCEPTS:
+    if not user_code and accept not in XGBOOST_ACCEPTS:
         raise ValidationException(
             f"TransformOutput.Accept: {settings.accept!r} is not an accept type the XGBoost container answers; "
             f"use one of {', '.join(XGBOOST_ACCEPTS)}"
         )
     for name, reason in _UNSUPPORTED_ENVIRONMENT.items():
-        if name in settings.environment:
+        if name in settings.environment and not user_code:
             raise ValidationException(f"Environment: {name} is not supported by the local service: {reason}")
     _check_data_processing(settings)
     return settings
