@@ -57,7 +57,9 @@ class HandlerError(Exception):
     def __init__(self, handler: str, status: int, cause: BaseException) -> None:
         self.handler = handler
         self.status = status
-        self.trace = "".join(traceback.format_exception(cause))
+        # From the handler's own frame on: the frame that called it is the server's, not the user's.
+        frames = cause.__traceback__.tb_next if cause.__traceback__ else None
+        self.trace = "".join(traceback.format_exception(type(cause), cause, frames))
         super().__init__(f"{handler} raised {type(cause).__name__}: {cause}")
 
 

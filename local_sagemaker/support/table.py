@@ -38,6 +38,11 @@ TRANSFORM_REFUSALS = _RULES + "test_what_cannot_run_is_refused_naming_the_field"
 TRANSFORM_ENVIRONMENT = _RULES + "test_environment_reaches_the_container"
 TRANSFORM_RUNS = _JOBS + "test_batch_transform_writes_one_prediction_per_row"
 TRANSFORM_UNKNOWN_MODEL = _JOBS + "test_transform_of_an_unknown_model_is_rejected"
+_USER_CODE = "tests/unit/local_sagemaker/test_transform_user_code.py::"
+USER_CODE_JSON_JOIN = _USER_CODE + "test_json_lines_id_is_filtered_out_and_joined_back"
+USER_CODE_SKLEARN = _USER_CODE + "test_scikit_learn_code_in_model_tar_with_default_handlers"
+USER_CODE_RECORDIO = _USER_CODE + "test_recordio_records_reach_the_model_one_by_one"
+USER_CODE_REFUSALS = _USER_CODE + "test_a_model_that_cannot_serve_is_refused_naming_the_field"
 PROCESSING_RUNS = _JOBS + "test_processing_runs_the_script_in_a_sandbox_and_uploads_outputs"
 PROCESSING_PATHS = _JOBS + "test_processing_paths_outside_opt_ml_processing_are_rejected"
 PROCESSING_ANY_PROGRAM = _ISOLATION + "test_any_program_sees_opt_ml"
@@ -180,24 +185,24 @@ ROWS: tuple[Row, ...] = (
     rejected("ListTrainingJobs", "TrainingPlanArnEquals", "training plans are not kept locally, so this filter is not implemented"),
     # --- transform jobs --------------------------------------------------------------------------------
     implemented("CreateTransformJob", "TransformJobName", TRANSFORM_RUNS),
-    implemented("CreateTransformJob", "ModelName", TRANSFORM_UNKNOWN_MODEL, "a model whose container is a SageMaker XGBoost image"),
+    implemented("CreateTransformJob", "ModelName", TRANSFORM_UNKNOWN_MODEL, "a model whose container is a SageMaker XGBoost image (built-in algorithm), or a scikit-learn or XGBoost framework image whose Environment sets SAGEMAKER_PROGRAM (the user's inference code; refusals: " + USER_CODE_REFUSALS.rpartition("::")[2] + ")"),
     implemented("CreateTransformJob", "MaxConcurrentTransforms", TRANSFORM_GZIP_MANY, "mini-batches predicted in that many threads, answers kept in order; * MaxPayloadInMB <= 100 checked"),
-    no_local_effect("CreateTransformJob", "ModelClientConfig", "the model is called in-process, not through HTTP invocations that can time out"),
+    no_local_effect("CreateTransformJob", "ModelClientConfig", "the model is called in-process (built-in XGBoost) or over a pipe to its model server (user code), not through HTTP invocations that time out and are retried"),
     implemented("CreateTransformJob", "MaxPayloadInMB", TRANSFORM_OVERSIZE, "mini-batches up to the limit; a larger record fails the job; 0 (chunked) is refused as for built-in algorithms"),
     implemented("CreateTransformJob", "BatchStrategy", TRANSFORM_OVERSIZE, "MultiRecord packs whole records up to MaxPayloadInMB; SingleRecord sends one per request"),
-    implemented("CreateTransformJob", "Environment", TRANSFORM_ENVIRONMENT, "added to the model container's; XGBoost reads MAX_CONTENT_LENGTH; SAGEMAKER_INFERENCE_OUTPUT is refused"),
+    implemented("CreateTransformJob", "Environment", TRANSFORM_ENVIRONMENT, "added to the model container's; XGBoost reads MAX_CONTENT_LENGTH; SAGEMAKER_INFERENCE_OUTPUT is refused; SAGEMAKER_PROGRAM, SAGEMAKER_SUBMIT_DIRECTORY, SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT and SAGEMAKER_MODEL_SERVER_WORKERS serve the user's inference code (docs/transform.md)"),
     implemented("CreateTransformJob", "TransformInput", TRANSFORM_RUNS),
     implemented("CreateTransformJob", "TransformInput.DataSource", TRANSFORM_RUNS),
     implemented("CreateTransformJob", "TransformInput.DataSource.S3DataSource", TRANSFORM_RUNS),
     implemented("CreateTransformJob", "TransformInput.DataSource.S3DataSource.S3DataType", TRANSFORM_MANIFEST, "one <key>.out per object under the prefix or listed in the manifest", values=("S3Prefix", "ManifestFile")),
     implemented("CreateTransformJob", "TransformInput.DataSource.S3DataSource.S3Uri", TRANSFORM_RUNS),
-    implemented("CreateTransformJob", "TransformInput.ContentType", TRANSFORM_RUNS, "text/csv and text/libsvm"),
+    implemented("CreateTransformJob", "TransformInput.ContentType", TRANSFORM_RUNS, "text/csv and text/libsvm for the built-in XGBoost; with the user's code, the Content-Type its input_fn (or the image's default) receives (" + USER_CODE_SKLEARN.rpartition("::")[2] + ")"),
     implemented("CreateTransformJob", "TransformInput.CompressionType", TRANSFORM_GZIP_MANY, "Gzip objects are gunzipped while streamed", values=("None", "Gzip")),
-    implemented("CreateTransformJob", "TransformInput.SplitType", TRANSFORM_GZIP_MANY, "None sends the object whole; Line and RecordIO cut at records", values=("None", "Line", "RecordIO")),
+    implemented("CreateTransformJob", "TransformInput.SplitType", USER_CODE_RECORDIO, "None sends the object whole; Line and RecordIO cut at records (RecordIO framing kept, SingleRecord drops the padding)", values=("None", "Line", "RecordIO")),
     implemented("CreateTransformJob", "TransformOutput", TRANSFORM_RUNS),
     implemented("CreateTransformJob", "TransformOutput.S3OutputPath", TRANSFORM_RUNS),
-    implemented("CreateTransformJob", "TransformOutput.Accept", TRANSFORM_REFUSALS, "the XGBoost container's accept types; in batch mode it answers one line per record whatever the type", values=("text/csv", "application/json", "application/jsonlines", "application/x-recordio-protobuf")),
-    implemented("CreateTransformJob", "TransformOutput.AssembleWith", TRANSFORM_JOIN, "Line ends every record with a newline; None concatenates", values=("None", "Line")),
+    implemented("CreateTransformJob", "TransformOutput.Accept", TRANSFORM_REFUSALS, "the XGBoost container's accept types; in batch mode it answers one line per record whatever the type; the user's output_fn gets any Accept (no Accept: SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT, else application/json)"),
+    implemented("CreateTransformJob", "TransformOutput.AssembleWith", USER_CODE_RECORDIO, "Line ends every answer with a newline; None concatenates the answers as the container gave them", values=("None", "Line")),
     no_local_effect("CreateTransformJob", "TransformOutput.KmsKeyId", KMS),
     rejected("CreateTransformJob", "DataCaptureConfig", "capturing inference data to S3 is not implemented locally"),
     implemented("CreateTransformJob", "TransformResources", TRANSFORM_RUNS),
@@ -205,7 +210,7 @@ ROWS: tuple[Row, ...] = (
     no_local_effect("CreateTransformJob", "TransformResources.InstanceCount", "objects are shared between instances on AWS; every object gives the same <key>.out either way"),
     no_local_effect("CreateTransformJob", "TransformResources.VolumeKmsKeyId", KMS),
     no_local_effect("CreateTransformJob", "TransformResources.TransformAmiVersion", "the host image: jobs run on this machine"),
-    implemented("CreateTransformJob", "DataProcessing", TRANSFORM_JOIN, "InputFilter, JoinSource and OutputFilter per record with SageMaker's JSONPath subset (CSV rows; JSON values)", covers_members=True),
+    implemented("CreateTransformJob", "DataProcessing", TRANSFORM_JOIN, "InputFilter, JoinSource and OutputFilter per record with SageMaker's JSONPath subset (CSV rows; JSON and JSON Lines values with SageMakerOutput / SageMakerInput: " + USER_CODE_JSON_JOIN.rpartition("::")[2] + ")", covers_members=True),
     implemented("CreateTransformJob", "Tags", TAGS_AND_LISTS, TAGS, covers_members=True),
     no_local_effect("CreateTransformJob", "ExperimentConfig", EXPERIMENTS),
     implemented("DescribeTransformJob", "TransformJobName", TRANSFORM_RUNS),
@@ -341,7 +346,7 @@ ROWS: tuple[Row, ...] = (
     implemented("CreateModel", "ModelName", MODELS),
     implemented("CreateModel", "PrimaryContainer", MODELS),
     no_local_effect("CreateModel", "PrimaryContainer.ContainerHostname", "names a container of an inference pipeline; one container serves locally"),
-    implemented("CreateModel", "PrimaryContainer.Image", TRANSFORM_RUNS, "SageMaker XGBoost images serve batch transform"),
+    implemented("CreateModel", "PrimaryContainer.Image", TRANSFORM_RUNS, "SageMaker XGBoost images serve batch transform; with SAGEMAKER_PROGRAM the scikit-learn and XGBoost framework images serve the user's inference code"),
     no_local_effect("CreateModel", "PrimaryContainer.ImageConfig", "image registry access: images are not pulled locally"),
     implemented("CreateModel", "PrimaryContainer.Mode", MODELS, "one model per container", values=("SingleModel",)),
     implemented("CreateModel", "PrimaryContainer.ModelDataUrl", TRANSFORM_RUNS, "a model.tar.gz in S3"),
