@@ -89,8 +89,10 @@ RECORDIO_INFERENCE = textwrap.dedent(
 SKLEARN_INFERENCE = textwrap.dedent(
     """
     import os, pickle
+    import colors  # from code/requirements.txt, installed before the server starts
 
     def model_fn(model_dir):
+        assert "/requirements/" in colors.__file__, colors.__file__  # the cached layer, not the service's packages
         with open(os.path.join(model_dir, "model.pkl"), "rb") as handle:
             return pickle.load(handle)
     """
@@ -168,6 +170,8 @@ def transform(
 ) -> dict[str, Any]:
     name = unique("transform")
     output = f"s3://{trained['bucket']}/{trained['prefix']}/out/{name}"
+    # One model server: each costs a Python start and its imports.
+    request.setdefault("MaxConcurrentTransforms", 1)
     sagemaker.create_transform_job(
         TransformJobName=name,
         ModelName=model,
@@ -341,10 +345,15 @@ def test_recordio_records_reach_the_model_one_by_one(
 def test_scikit_learn_code_in_model_tar_with_default_handlers(
     sagemaker: Any, s3: Any, trained: dict[str, Any]
 ) -> None:
-    """Code repacked into model.tar.gz (SAGEMAKER_SUBMIT_DIRECTORY /opt/ml/model/code) with only model_fn: the
-    scikit-learn image's default input_fn (CSV to float32), predict_fn (model.predict) and output_fn (text/csv)."""
+    """Code repacked into model.tar.gz (SAGEMAKER_SUBMIT_DIRECTORY /opt/ml/model/code) with its requirements.txt and
+    only model_fn: the scikit-learn image's default input_fn (CSV to float32), predict_fn (model.predict) and
+    output_fn (text/csv)."""
     archive = tar_gz(
-        {"model.pkl": pickle.dumps(trained["regressor"]), "code/inference.py": SKLEARN_INFERENCE.encode()}
+        {
+            "model.pkl": pickle.dumps(trained["regressor"]),
+            "code/inference.py": SKLEARN_INFERENCE.encode(),
+            "code/requirements.txt": b"ansicolors==1.1.8\n",
+        }
     )
     model_data = put(s3, trained, f"{unique('sk')}/model.tar.gz", archive)
     model = create_model(
