@@ -27,7 +27,13 @@ def create_model(ctx: ServiceContext, params: dict[str, Any]) -> dict[str, Any]:
         # What SageMaker says for a taken model name (it is not ResourceInUse).
         raise ValidationException(f'Cannot create already existing model "{arn}".')
     body = {k: v for k, v in params.items() if k != "Tags"}
-    body.update({"ModelArn": arn, "CreationTime": now(), "EnableNetworkIsolation": False})
+    body.update(
+        {
+            "ModelArn": arn,
+            "CreationTime": now(),
+            "EnableNetworkIsolation": bool(params.get("EnableNetworkIsolation", False)),
+        }
+    )
     ctx.store.create(KIND, name, arn, body)
     if params.get("Tags"):
         ctx.store.add_tags(arn, params["Tags"])

@@ -57,6 +57,7 @@ class TransformRunner(JobRunner):
             self.should_stop,
             workers=server_workers(settings.environment, settings.max_concurrent),
             accept=self.job["TransformOutput"].get("Accept"),
+            network_isolation=self._network_isolation(),
         )
         try:
             return self._transform_all(settings, server)
@@ -143,6 +144,11 @@ class TransformRunner(JobRunner):
             raise DataError(f"model {self.job['ModelName']!r} was deleted before the transform job started")
         container: dict[str, Any] = model.get("PrimaryContainer") or model["Containers"][0]
         return container
+
+    def _network_isolation(self) -> bool:
+        """The model's EnableNetworkIsolation: its servers get no network but loopback."""
+        model = self.store.get("model", self.job["ModelName"]) or {}
+        return bool(model.get("EnableNetworkIsolation"))
 
     def _fetch_model(self, container: dict[str, Any], model_dir: Path | None = None) -> Path:
         model_dir = model_dir or self.sandbox("model")

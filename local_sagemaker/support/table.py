@@ -42,6 +42,7 @@ _USER_CODE = "tests/unit/local_sagemaker/test_transform_user_code.py::"
 USER_CODE_JSON_JOIN = _USER_CODE + "test_json_lines_id_is_filtered_out_and_joined_back"
 USER_CODE_SKLEARN = _USER_CODE + "test_scikit_learn_code_in_model_tar_with_default_handlers"
 USER_CODE_RECORDIO = _USER_CODE + "test_recordio_records_reach_the_model_one_by_one"
+USER_CODE_NETWORK = _USER_CODE + "test_model_network_isolation_cuts_the_local_s3"
 USER_CODE_REFUSALS = _USER_CODE + "test_a_model_that_cannot_serve_is_refused_naming_the_field"
 PROCESSING_RUNS = _JOBS + "test_processing_runs_the_script_in_a_sandbox_and_uploads_outputs"
 PROCESSING_PATHS = _JOBS + "test_processing_paths_outside_opt_ml_processing_are_rejected"
@@ -362,7 +363,7 @@ ROWS: tuple[Row, ...] = (
     no_local_effect("CreateModel", "ExecutionRoleArn", ROLE),
     implemented("CreateModel", "Tags", MODELS, TAGS, covers_members=True),
     no_local_effect("CreateModel", "VpcConfig", VPC),
-    implemented("CreateModel", "EnableNetworkIsolation", MODELS, "network isolation of the container is not enforced locally yet", values=(False,)),
+    implemented("CreateModel", "EnableNetworkIsolation", USER_CODE_NETWORK, "true serves the user's inference code in its own network namespace (bubblewrap): no network but loopback; the built-in XGBoost runs no user code"),
     implemented("DescribeModel", "ModelName", MODELS),
     implemented("DeleteModel", "ModelName", MODELS),
     implemented("ListModels", "SortBy", MODEL_LISTS),

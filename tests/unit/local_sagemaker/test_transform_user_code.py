@@ -86,6 +86,24 @@ RECORDIO_INFERENCE = textwrap.dedent(
     """
 )
 
+# Reports whether the model server can reach the local S3 (a transform_fn, so nothing else is needed).
+NETWORK_INFERENCE = textwrap.dedent(
+    """
+    import os, socket, urllib.parse
+
+    def model_fn(model_dir):
+        return None
+
+    def transform_fn(model, body, content_type, accept):
+        endpoint = urllib.parse.urlsplit(os.environ["AWS_ENDPOINT_URL_S3"])
+        try:
+            socket.create_connection((endpoint.hostname, endpoint.port), timeout=3).close()
+            return "reachable\\n", "text/csv"
+        except OSError:
+            return "unreachable\\n", "text/csv"
+    """
+)
+
 SKLEARN_INFERENCE = textwrap.dedent(
     """
     import os, pickle
@@ -142,17 +160,22 @@ def put(s3: Any, trained: dict[str, Any], key: str, body: bytes) -> str:
     return f"s3://{trained['bucket']}/{trained['prefix']}/{key}"
 
 
-def create_model(sagemaker: Any, image: str, model_data: str, environment: dict[str, str]) -> str:
+def create_model(
+    sagemaker: Any, image: str, model_data: str, environment: dict[str, str], network_isolation: bool = False
+) -> str:
     name = unique("model")
     sagemaker.create_model(
         ModelName=name,
         PrimaryContainer={"Image": image, "ModelDataUrl": model_data, "Environment": environment},
         ExecutionRoleArn=ROLE,
+        EnableNetworkIsolation=network_isolation,
     )
     return name
 
 
-def sourcedir_model(sagemaker: Any, s3: Any, trained: dict[str, Any], files: dict[str, str]) -> str:
+def sourcedir_model(
+    sagemaker: Any, s3: Any, trained: dict[str, Any], files: dict[str, str], network_isolation: bool = False
+) -> str:
     """An XGBoost framework model whose code is an S3 sourcedir.tar.gz, as the SDK uploads it."""
     code = put(
         s3, trained, f"{unique('code')}/sourcedir.tar.gz", tar_gz({k: v.encode() for k, v in files.items()})
@@ -162,6 +185,7 @@ def sourcedir_model(sagemaker: Any, s3: Any, trained: dict[str, Any], files: dic
         XGBOOST_IMAGE,
         trained["xgb_model"],
         {"SAGEMAKER_PROGRAM": "inference.py", "SAGEMAKER_SUBMIT_DIRECTORY": code},
+        network_isolation,
     )
 
 
@@ -340,6 +364,24 @@ def test_recordio_records_reach_the_model_one_by_one(
     assert job["TransformJobStatus"] == "Completed", job.get("FailureReason")
     expected = separator.join(json.dumps([p]) for p in predictions(trained, rows)) + separator
     assert output_of(s3, trained, job, "rows.rec") == expected
+
+
+@pytest.mark.parametrize(("isolated", "outcome"), [(True, "unreachable"), (False, "reachable")])
+def test_model_network_isolation_cuts_the_local_s3(
+    sagemaker: Any, s3: Any, trained: dict[str, Any], isolated: bool, outcome: str
+) -> None:
+    """CreateModel EnableNetworkIsolation: the inference code gets no network (the code still arrives from S3,
+    fetched by the platform), as API_CreateModel documents; without it the local S3 is reachable."""
+    model = sourcedir_model(
+        sagemaker, s3, trained, {"inference.py": NETWORK_INFERENCE}, network_isolation=isolated
+    )
+    assert sagemaker.describe_model(ModelName=model)["EnableNetworkIsolation"] is isolated
+    uri = put(s3, trained, f"{unique('net')}/n.csv", b"1,2,3,4\n")
+    job = transform(
+        sagemaker, trained, model, uri, TransformInput={"ContentType": "text/csv", "SplitType": "Line"}
+    )
+    assert job["TransformJobStatus"] == "Completed", job.get("FailureReason")
+    assert output_of(s3, trained, job, "n.csv") == f"{outcome}\n"
 
 
 def test_scikit_learn_code_in_model_tar_with_default_handlers(
