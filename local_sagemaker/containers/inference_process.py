@@ -32,6 +32,10 @@ class ServerFailure(Exception):
         super().__init__(message)
 
 
+class ServerStopped(Exception):
+    """The job was stopped while a server started or answered: the job ends Stopped, not Failed."""
+
+
 @dataclass(frozen=True)
 class ServerCommand:
     """How to start one server: the program (before fd arguments), how to wrap it, its environment."""
@@ -86,7 +90,7 @@ class ModelServerProcess:
         deadline = time.monotonic() + timeout_seconds
         while not select.select([self.responses], [], [], 0.2)[0]:
             if should_stop():
-                raise ServerFailure(0, "the job was stopped while the model server started")
+                raise ServerStopped
             if time.monotonic() > deadline:
                 raise ServerFailure(
                     504,
@@ -119,6 +123,11 @@ class ModelServerProcess:
             code = None
         self._pump.join(timeout=1)
         return ServerFailure(500, f"the model server exited (exit code {code}) while answering a request")
+
+    def kill(self) -> None:
+        """What stopping a container does to the server: its processes end, a pending answer with them."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
 
     def close(self) -> None:
         """Closing its request pipe ends the server's loop; one that does not exit in time is killed."""
@@ -160,6 +169,10 @@ class ModelServerPool:
             return server.invoke(payload, content_type, accept)
         finally:
             self._idle.put(server)
+
+    def kill(self) -> None:
+        for server in self._servers:
+            server.kill()
 
     def close(self) -> None:
         for server in self._servers:

@@ -13,8 +13,9 @@ from typing import Any, ClassVar
 from botocore.exceptions import ClientError
 
 from local_sagemaker.algorithms.xgboost_builtin import AlgorithmError
+from local_sagemaker.containers.inference_process import ServerStopped
 from local_sagemaker.jobs import TRANSFORM, JobKind
-from local_sagemaker.runners.base import JobRunner
+from local_sagemaker.runners.base import JobRunner, StopRequested
 from local_sagemaker.s3io import DataError, download_prefix, upload_file
 from local_sagemaker.transform.framework_server import (
     BatchServer,
@@ -46,6 +47,14 @@ class TransformRunner(JobRunner):
             )
         job_root = self.sandbox("opt", "ml")
         self._fetch_model(container, job_root / "model")
+        try:
+            return self._transform_with_user_code(container, settings, job_root)
+        except ServerStopped:
+            raise StopRequested from None
+
+    def _transform_with_user_code(
+        self, container: dict[str, Any], settings: TransformSettings, job_root: Path
+    ) -> dict[str, Any]:
         server = FrameworkInferenceServer(
             self.settings,
             self.s3,

@@ -14,13 +14,19 @@ from __future__ import annotations
 import os
 import re
 import sys
+import threading
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
 from local_sagemaker.config import ServiceSettings
-from local_sagemaker.containers.inference_process import ModelServerPool, ServerCommand, ServerFailure
+from local_sagemaker.containers.inference_process import (
+    ModelServerPool,
+    ServerCommand,
+    ServerFailure,
+    ServerStopped,
+)
 from local_sagemaker.containers.isolation import CONTAINER_ROOT, Isolation, bubblewrap
 from local_sagemaker.containers.requirements_env import requirements_layer
 from local_sagemaker.containers.runtime import NO_BUBBLEWRAP, container_environment
@@ -155,11 +161,24 @@ class FrameworkInferenceServer:
         timeout = int(self.environment.get("SAGEMAKER_STARTUP_TIMEOUT", _DEFAULT_STARTUP_TIMEOUT))
         try:
             self.pool.wait_ready(timeout, should_stop)
+        except ServerStopped:
+            self.pool.close()
+            raise
         except ServerFailure as exc:
             self.pool.close()
             raise DataError(
                 f"Model error: the model server did not start: {exc}{self._last_lines()}"
             ) from exc
+        self.should_stop = should_stop
+        self._closed = threading.Event()
+        # A stop ends the servers at once, as stopping the container does, even mid-answer.
+        threading.Thread(target=self._kill_on_stop, daemon=True).start()
+
+    def _kill_on_stop(self) -> None:
+        while not self._closed.wait(0.2):
+            if self.should_stop():
+                self.pool.kill()
+                return
 
     def _path(self, job_root: Path, container_path: str) -> str:
         """A container path as the server sees it: itself in the sandbox, under the job's folder without one."""
@@ -200,12 +219,15 @@ class FrameworkInferenceServer:
         try:
             answer, _ = self.pool.invoke(payload, content_type, self.accept)
         except ServerFailure as exc:
+            if self.should_stop():
+                raise ServerStopped from exc
             raise DataError(
                 f"{where}: Bad HTTP status received from algorithm: {exc.status}: {exc}{self._last_lines()}"
             ) from exc
         return answer
 
     def close(self) -> None:
+        self._closed.set()
         self.pool.close()
 
 

@@ -19,13 +19,14 @@ import pickle
 import struct
 import tarfile
 import textwrap
+import time
 from typing import Any
 
 import numpy as np
 import pytest
 from botocore.exceptions import ClientError, WaiterError
 
-from tests.support.sagemaker_api import ROLE, SKLEARN_IMAGE, XGBOOST_IMAGE, unique
+from tests.support.sagemaker_api import ROLE, SKLEARN_IMAGE, XGBOOST_IMAGE, unique, wait_for
 
 # An XGBoost inference.py reading JSON (one feature array per line, or a document of arrays).
 JSON_INFERENCE = textwrap.dedent(
@@ -101,6 +102,20 @@ NETWORK_INFERENCE = textwrap.dedent(
             return "reachable\\n", "text/csv"
         except OSError:
             return "unreachable\\n", "text/csv"
+    """
+)
+
+# Answers slowly: a stop must not wait for it.
+SLOW_INFERENCE = textwrap.dedent(
+    """
+    import time
+
+    def model_fn(model_dir):
+        return None
+
+    def transform_fn(model, body, content_type, accept):
+        time.sleep(120)
+        return body, content_type
     """
 )
 
@@ -382,6 +397,40 @@ def test_model_network_isolation_cuts_the_local_s3(
     )
     assert job["TransformJobStatus"] == "Completed", job.get("FailureReason")
     assert output_of(s3, trained, job, "n.csv") == f"{outcome}\n"
+
+
+def test_stop_ends_the_model_servers_mid_answer(sagemaker: Any, s3: Any, trained: dict[str, Any]) -> None:
+    """StopTransformJob: the job ends Stopped (not Failed) without waiting for the answer in progress."""
+    model = sourcedir_model(sagemaker, s3, trained, {"inference.py": SLOW_INFERENCE})
+    uri = put(s3, trained, f"{unique('slow')}/s.csv", b"1,2,3,4\n")
+    name = unique("stopped")
+    sagemaker.create_transform_job(
+        TransformJobName=name,
+        ModelName=model,
+        TransformInput={
+            "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": uri}},
+            "ContentType": "text/csv",
+            "SplitType": "Line",
+        },
+        TransformOutput={"S3OutputPath": f"s3://{trained['bucket']}/{trained['prefix']}/out/{name}"},
+        TransformResources={"InstanceType": "ml.m5.large", "InstanceCount": 1},
+        MaxConcurrentTransforms=1,
+    )
+    wait_for(
+        lambda: sagemaker.describe_transform_job(TransformJobName=name)["TransformJobStatus"] == "InProgress",
+        "the transform job to start",
+    )
+    time.sleep(3)  # the server is up and answering (or still starting: a stop must work then too)
+    sagemaker.stop_transform_job(TransformJobName=name)
+    started = time.monotonic()
+    with contextlib.suppress(WaiterError):
+        sagemaker.get_waiter("transform_job_completed_or_stopped").wait(
+            TransformJobName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
+        )
+    job = sagemaker.describe_transform_job(TransformJobName=name)
+    assert job["TransformJobStatus"] == "Stopped", job.get("FailureReason")
+    # Within the supervisor's 10 s grace before it kills a worker: the runner ended its servers itself.
+    assert time.monotonic() - started < 8
 
 
 def test_scikit_learn_code_in_model_tar_with_default_handlers(
