@@ -66,6 +66,7 @@ class TransformRunner(JobRunner):
             self.should_stop,
             workers=server_workers(settings.environment, settings.max_concurrent),
             accept=self.job["TransformOutput"].get("Accept"),
+            content_type=self.job["TransformInput"].get("ContentType"),
             network_isolation=self._network_isolation(),
         )
         try:

@@ -110,12 +110,16 @@ class FrameworkInferenceServer:
         should_stop: Callable[[], bool],
         workers: int,
         accept: str | None,
+        content_type: str | None,
         network_isolation: bool = False,
     ) -> None:
         self.framework = inference_framework(image) or "sklearn"
         self.environment = dict(environment)
         self.program = self.environment[PROGRAM]
+        # The headers as the platform sends them: none when the request gives none (the container then assumes
+        # application/json for both).
         self.accept = accept
+        self.content_type = content_type
         self.write_log = write_log
         self._isolated = bubblewrap() is not None
         code_dir = self._prepare_code(s3, job_root, scratch)
@@ -217,7 +221,7 @@ class FrameworkInferenceServer:
 
     def invoke(self, payload: bytes, content_type: str, where: str) -> bytes:
         try:
-            answer, _ = self.pool.invoke(payload, content_type, self.accept)
+            answer, _ = self.pool.invoke(payload, self.content_type or "", self.accept)
         except ServerFailure as exc:
             if self.should_stop():
                 raise ServerStopped from exc
