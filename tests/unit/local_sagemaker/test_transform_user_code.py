@@ -355,6 +355,33 @@ def test_a_handler_exception_fails_the_job_naming_it(
     assert any("Traceback" in event["message"] for event in events["events"])
 
 
+@pytest.mark.parametrize(
+    ("module", "reason"),
+    [
+        (
+            "def model_fn(model_dir):\n    return None\n"
+            "def transform_fn(model, body, content_type, accept):\n    return body\n"
+            "def input_fn(body, content_type):\n    return body\n",
+            "cannot use transform_fn implementation with input_fn",
+        ),
+        ("def predict_fn(data, model):\n    return data\n", "Please provide a model_fn implementation"),
+    ],
+    ids=["transform_fn-with-input_fn", "no-model_fn"],
+)
+def test_an_incomplete_inference_module_fails_the_job_at_start(
+    sagemaker: Any, s3: Any, trained: dict[str, Any], module: str, reason: str
+) -> None:
+    """The images' rules: transform_fn excludes input_fn/predict_fn/output_fn, and model_fn has no default."""
+    model = sourcedir_model(sagemaker, s3, trained, {"inference.py": module})
+    uri = put(s3, trained, f"{unique('bad')}/b.csv", b"1,2,3,4\n")
+    job = transform(
+        sagemaker, trained, model, uri, TransformInput={"ContentType": "text/csv", "SplitType": "Line"}
+    )
+    assert job["TransformJobStatus"] == "Failed"
+    assert job["FailureReason"].startswith("ClientError: Model error: the model server did not start")
+    assert reason in job["FailureReason"], job["FailureReason"]
+
+
 @pytest.mark.parametrize(("assemble_with", "separator"), [("None", ""), ("Line", "\n")])
 def test_recordio_records_reach_the_model_one_by_one(
     sagemaker: Any, s3: Any, trained: dict[str, Any], assemble_with: str, separator: str
