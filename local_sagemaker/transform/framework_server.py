@@ -43,7 +43,9 @@ _IMAGES = (
     (re.compile(r"(^|/)(sagemaker-)?xgboost(:[\w.\-]+)?$"), "xgboost"),
     (re.compile(r"(^|/)sagemaker-scikit-learn(:[\w.\-]+)?$"), "sklearn"),
 )
+_STARTUP_TIMEOUT = "SAGEMAKER_STARTUP_TIMEOUT"
 _DEFAULT_STARTUP_TIMEOUT = 600  # sagemaker_inference environment.DEFAULT_STARTUP_TIMEOUT
+_WORKERS = "SAGEMAKER_MODEL_SERVER_WORKERS"
 _LAST_LINES = 8
 
 
@@ -77,6 +79,12 @@ def check_user_code_model(image: str, environment: Mapping[str, str], where: str
             f"{where}.Environment.{PROGRAM}: {program!r} must be a module or script name in the source directory, "
             "such as inference.py"
         )
+    for name in (_STARTUP_TIMEOUT, _WORKERS):
+        value = environment.get(name)
+        if value is not None and not (value.isdigit() and int(value) > 0):
+            raise ValidationException(
+                f"{where}.Environment.{name}: {value!r} must be a positive whole number"
+            )
     submit = environment.get(SUBMIT_DIRECTORY, "")
     if submit.startswith("file://"):
         raise ValidationException(
@@ -123,46 +131,22 @@ class FrameworkInferenceServer:
         self.write_log = write_log
         self._isolated = bubblewrap() is not None
         code_dir = self._prepare_code(s3, job_root, scratch)
-        python_path = [self._path(job_root, code_dir)]
-        requirements = job_root / code_dir.removeprefix(CONTAINER_ROOT + "/") / "requirements.txt"
-        if requirements.is_file():
-            cache = settings.state_dir / "requirements"
-            cache.mkdir(parents=True, exist_ok=True)
-            try:
-                python_path.append(str(requirements_layer(requirements, cache, write_log)))
-            except AlgorithmError as exc:
-                raise DataError(
-                    f"Model error: {code_dir}/requirements.txt could not be installed: {exc}"
-                ) from exc
         env = container_environment(
             settings,
             {
                 "SAGEMAKER_BATCH": "true",
                 "OMP_NUM_THREADS": "1",  # the XGBoost image's serving default: one thread per worker
                 **self.environment,
-                "PYTHONPATH": ":".join(python_path),
+                "PYTHONPATH": ":".join(self._python_path(settings, job_root, code_dir)),
             },
         )
-        program = [
-            sys.executable, "-m", "local_sagemaker.containers.inference_server",
-            "--framework", self.framework,
-            "--program", self.program,
-            "--model-dir", self._path(job_root, f"{CONTAINER_ROOT}/model"),
-        ]  # fmt: skip
-        if self._isolated:
-            isolation = Isolation(job_root, network_isolation=network_isolation, working_dir=code_dir)
-            bwrap = str(bubblewrap())
-            command = ServerCommand(program, lambda argv: isolation.command(argv, bwrap), env)
-        else:
-            write_log(
-                f"{NO_BUBBLEWRAP}; the model server runs with /opt/ml paths as they are on this machine"
-            )
-            command = ServerCommand(program, lambda argv: argv, env, cwd=self._path(job_root, code_dir))
-        write_log(
-            f"Starting {workers} model server worker(s): {self.program} from {code_dir} ({self.framework})"
+        self.pool = ModelServerPool(
+            self._command(env, job_root, code_dir, network_isolation), workers, write_log
         )
-        self.pool = ModelServerPool(command, workers, write_log)
-        timeout = int(self.environment.get("SAGEMAKER_STARTUP_TIMEOUT", _DEFAULT_STARTUP_TIMEOUT))
+        write_log(
+            f"Started {workers} model server worker(s): {self.program} from {code_dir} ({self.framework})"
+        )
+        timeout = int(self.environment.get(_STARTUP_TIMEOUT, _DEFAULT_STARTUP_TIMEOUT))
         try:
             self.pool.wait_ready(timeout, should_stop)
         except ServerStopped:
@@ -177,6 +161,39 @@ class FrameworkInferenceServer:
         self._closed = threading.Event()
         # A stop ends the servers at once, as stopping the container does, even mid-answer.
         threading.Thread(target=self._kill_on_stop, daemon=True).start()
+
+    def _python_path(self, settings: ServiceSettings, job_root: Path, code_dir: str) -> list[str]:
+        """The code folder, then the packages of its requirements.txt (installed once into a cached layer)."""
+        python_path = [self._path(job_root, code_dir)]
+        requirements = job_root / code_dir.removeprefix(CONTAINER_ROOT + "/") / "requirements.txt"
+        if requirements.is_file():
+            cache = settings.state_dir / "requirements"
+            cache.mkdir(parents=True, exist_ok=True)
+            try:
+                python_path.append(str(requirements_layer(requirements, cache, self.write_log)))
+            except AlgorithmError as exc:
+                raise DataError(
+                    f"Model error: {code_dir}/requirements.txt could not be installed: {exc}"
+                ) from exc
+        return python_path
+
+    def _command(
+        self, env: dict[str, str], job_root: Path, code_dir: str, network_isolation: bool
+    ) -> ServerCommand:
+        program = [
+            sys.executable, "-m", "local_sagemaker.containers.inference_server",
+            "--framework", self.framework,
+            "--program", self.program,
+            "--model-dir", self._path(job_root, f"{CONTAINER_ROOT}/model"),
+        ]  # fmt: skip
+        if not self._isolated:
+            self.write_log(
+                f"{NO_BUBBLEWRAP}; the model server runs with /opt/ml paths as they are on this machine"
+            )
+            return ServerCommand(program, lambda argv: argv, env, cwd=self._path(job_root, code_dir))
+        isolation = Isolation(job_root, network_isolation=network_isolation, working_dir=code_dir)
+        bwrap = str(bubblewrap())
+        return ServerCommand(program, lambda argv: isolation.command(argv, bwrap), env)
 
     def _kill_on_stop(self) -> None:
         while not self._closed.wait(0.2):
@@ -237,6 +254,6 @@ class FrameworkInferenceServer:
 
 def server_workers(environment: Mapping[str, str], max_concurrent: int) -> int:
     """SAGEMAKER_MODEL_SERVER_WORKERS (one per CPU by default), no more than can be busy at once."""
-    configured = environment.get("SAGEMAKER_MODEL_SERVER_WORKERS")
-    workers = int(configured) if configured and configured.isdigit() else (os.cpu_count() or 1)
+    configured = environment.get(_WORKERS)  # checked at CreateTransformJob
+    workers = int(configured) if configured else (os.cpu_count() or 1)
     return max(1, min(workers, max_concurrent))

@@ -508,6 +508,11 @@ def test_scikit_learn_code_in_model_tar_with_default_handlers(
             "SAGEMAKER_SUBMIT_DIRECTORY",
         ),
         (
+            XGBOOST_IMAGE,
+            {"SAGEMAKER_PROGRAM": "inference.py", "SAGEMAKER_MODEL_SERVER_WORKERS": "many"},
+            "SAGEMAKER_MODEL_SERVER_WORKERS",
+        ),
+        (
             "123456789012.dkr.ecr.us-east-1.amazonaws.com/pytorch-inference:2.1",
             {"SAGEMAKER_PROGRAM": "inference.py"},
             "Image",
@@ -518,7 +523,8 @@ def test_a_model_that_cannot_serve_is_refused_naming_the_field(
     sagemaker: Any, trained: dict[str, Any], image: str, environment: dict[str, str], field: str
 ) -> None:
     """CreateTransformJob refuses, by field, a scikit-learn model without SAGEMAKER_PROGRAM (the image has no built-in
-    algorithm), a local-mode file:// code path and an image whose framework is not served locally."""
+    algorithm), a local-mode file:// code path, a worker count that is not a number and an image whose framework is
+    not served locally."""
     model = create_model(sagemaker, image, trained["xgb_model"], environment)
     with pytest.raises(ClientError) as caught:
         sagemaker.create_transform_job(
