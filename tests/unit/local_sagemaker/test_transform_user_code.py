@@ -87,6 +87,19 @@ RECORDIO_INFERENCE = textwrap.dedent(
     """
 )
 
+# Only model_fn: the XGBoost image's default input_fn, predict_fn and output_fn do the rest.
+XGBOOST_MODEL_FN_ONLY = textwrap.dedent(
+    """
+    import os
+    import xgboost as xgb
+
+    def model_fn(model_dir):
+        booster = xgb.Booster()
+        booster.load_model(os.path.join(model_dir, "xgboost-model"))
+        return booster
+    """
+)
+
 # Reports whether the model server can reach the local S3 (a transform_fn, so nothing else is needed).
 NETWORK_INFERENCE = textwrap.dedent(
     """
@@ -458,6 +471,32 @@ def test_stop_ends_the_model_servers_mid_answer(sagemaker: Any, s3: Any, trained
     assert job["TransformJobStatus"] == "Stopped", job.get("FailureReason")
     # Within the supervisor's 10 s grace before it kills a worker: the runner ended its servers itself.
     assert time.monotonic() - started < 8
+
+
+@pytest.mark.parametrize("content_type", ["text/csv", "text/libsvm"])
+def test_xgboost_image_defaults_decode_csv_and_libsvm(
+    sagemaker: Any, s3: Any, trained: dict[str, Any], content_type: str
+) -> None:
+    """sagemaker-xgboost-container serving.py defaults: text/csv or text/libsvm into a DMatrix,
+    booster.predict(validate_features=False), and sagemaker_containers' text/csv encoder (one value per row)."""
+    rows = trained["features"].round(4)
+    if content_type == "text/csv":
+        text = "".join(",".join(str(v) for v in row) + "\n" for row in rows)
+    else:
+        text = "".join("0 " + " ".join(f"{i + 1}:{v}" for i, v in enumerate(row)) + "\n" for row in rows)
+    model = sourcedir_model(sagemaker, s3, trained, {"inference.py": XGBOOST_MODEL_FN_ONLY})
+    uri = put(s3, trained, f"{unique('xgbdefault')}/rows.txt", text.encode())
+    job = transform(
+        sagemaker,
+        trained,
+        model,
+        uri,
+        TransformInput={"ContentType": content_type, "SplitType": "Line"},
+        TransformOutput={"Accept": "text/csv", "AssembleWith": "Line"},
+    )
+    assert job["TransformJobStatus"] == "Completed", job.get("FailureReason")
+    answers = [float(line) for line in output_of(s3, trained, job, "rows.txt").splitlines()]
+    assert np.allclose(answers, trained["booster"].inplace_predict(rows), rtol=1e-5)
 
 
 def test_scikit_learn_code_in_model_tar_with_default_handlers(
