@@ -187,7 +187,7 @@ ROWS: tuple[Row, ...] = (
     # --- transform jobs --------------------------------------------------------------------------------
     implemented("CreateTransformJob", "TransformJobName", TRANSFORM_RUNS),
     implemented("CreateTransformJob", "ModelName", TRANSFORM_UNKNOWN_MODEL, "a model whose container is a SageMaker XGBoost image (built-in algorithm), or a scikit-learn or XGBoost framework image whose Environment sets SAGEMAKER_PROGRAM (the user's inference code; refusals: " + USER_CODE_REFUSALS.rpartition("::")[2] + ")"),
-    implemented("CreateTransformJob", "MaxConcurrentTransforms", TRANSFORM_GZIP_MANY, "mini-batches predicted in that many threads, answers kept in order; * MaxPayloadInMB <= 100 checked"),
+    implemented("CreateTransformJob", "MaxConcurrentTransforms", TRANSFORM_GZIP_MANY, "mini-batches predicted in that many threads, answers kept in order; * MaxPayloadInMB <= 100 checked; unset: one per CPU for the built-in XGBoost (its execution-parameters), 1 for user code"),
     no_local_effect("CreateTransformJob", "ModelClientConfig", "the model is called in-process (built-in XGBoost) or over a pipe to its model server (user code), not through HTTP invocations that time out and are retried"),
     implemented("CreateTransformJob", "MaxPayloadInMB", TRANSFORM_OVERSIZE, "mini-batches up to the limit; a larger record fails the job; 0 (chunked) is refused as for built-in algorithms"),
     implemented("CreateTransformJob", "BatchStrategy", TRANSFORM_OVERSIZE, "MultiRecord packs whole records up to MaxPayloadInMB; SingleRecord sends one per request"),

@@ -66,7 +66,12 @@ def read_settings(job: Mapping[str, Any], container: Mapping[str, Any]) -> Trans
         split_type=transform_input.get("SplitType", "None"),
         batch_strategy=job.get("BatchStrategy", "MultiRecord"),
         max_payload_bytes=int(job.get("MaxPayloadInMB", _XGBOOST_DEFAULT_PAYLOAD_MB)) * MEGABYTE,
-        max_concurrent=int(job.get("MaxConcurrentTransforms") or os.cpu_count() or 1),
+        # Unset (or 0): the container's /execution-parameters decide; the framework images serving user code
+        # have none, so the API's default of 1 applies (the built-in XGBoost's answers one per CPU).
+        max_concurrent=int(
+            job.get("MaxConcurrentTransforms")
+            or (1 if environment.get("SAGEMAKER_PROGRAM") else os.cpu_count() or 1)
+        ),
         # Without an Accept the container answers in its default: the framework images' is application/json.
         accept=transform_output.get("Accept")
         or environment.get(
