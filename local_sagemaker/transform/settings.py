@@ -20,9 +20,7 @@ XGBOOST_ACCEPTS = ("text/csv", "application/json", "application/jsonlines", "app
 # Record formats DataProcessing applies to ("Associate Prediction Results with Input Records").
 DATA_PROCESSING_TYPES = ("text/csv", "application/json", "application/jsonlines")
 # Environment variables the XGBoost container reads whose effect the local service does not reproduce.
-_UNSUPPORTED_ENVIRONMENT = {
-    "SAGEMAKER_INFERENCE_OUTPUT": "selectable inference output is not implemented locally",
-}
+_UNSUPPORTED_ENVIRONMENT: dict[str, str] = {}
 
 
 def media_type(content_type: str | None) -> str:
