@@ -355,3 +355,64 @@ def _assert_recordio_labels(data: bytes, expected: list[dict[str, Any]]) -> None
         assert got["predicted_label"] == [want["predicted_label"]]
         np.testing.assert_allclose(got["probabilities"], want["probabilities"], rtol=1e-7)
         assert math.isnan(got["predicted_score"][0])
+
+
+def _binary_booster(objective: str) -> xgboost.Booster:
+    rng = np.random.default_rng(5)
+    features = rng.normal(size=(60, 3))
+    labels = (features[:, 0] > 0).astype(float)
+    return xgboost.train({"objective": objective}, xgboost.DMatrix(features, label=labels), num_boost_round=3)
+
+
+def test_selectable_output_of_a_binary_logistic_model() -> None:
+    """binary:logistic offers a label (p > 0.5), labels [0, 1], probability p, probabilities [1 - p, p]
+    (serve_utils._get_predicted_label, _get_labels, _get_probability, _get_probabilities); CSV quotes lists."""
+    from local_sagemaker.transform.selectable_output import SelectableOutput
+
+    booster = _binary_booster("binary:logistic")
+    keys = "probability,predicted_label,labels,probabilities,raw_score,predicted_score"
+    output = SelectableOutput.of({"SAGEMAKER_INFERENCE_OUTPUT": keys}, booster)
+    assert output is not None
+    raw = booster.predict(xgboost.DMatrix(np.array([[2.0, 0.0, 0.0], [-2.0, 0.0, 0.0]])))
+    answers = output.predictions(raw, "test")
+    for answer, p in zip(answers, raw.tolist(), strict=True):
+        # The container's key order, whatever the variable's; predicted_score is regression-only: NaN.
+        assert list(answer) == [
+            "predicted_label", "labels", "probability", "probabilities", "raw_score", "predicted_score"
+        ]  # fmt: skip
+        assert answer["predicted_label"] == int(p > 0.5)
+        assert answer["labels"] == [0, 1]
+        assert answer["probability"] == p == answer["raw_score"]
+        assert answer["probabilities"] == [1.0 - p, p]
+        assert math.isnan(answer["predicted_score"])
+    first = output.encode(raw, "text/csv", "test").decode().splitlines()[0]
+    p = raw.tolist()[0]
+    assert first == f'{p},1,"[0, 1]","[{1.0 - p}, {p}]",{p},nan'
+
+
+def test_selectable_output_of_an_objective_the_container_does_not_serve_fails() -> None:
+    """An objective outside serve_utils.VALID_OBJECTIVES is answered 500: the transform fails naming it."""
+    from local_sagemaker.s3io import DataError
+    from local_sagemaker.transform.selectable_output import SelectableOutput
+
+    booster = _binary_booster("count:poisson")
+    output = SelectableOutput.of({"SAGEMAKER_INFERENCE_OUTPUT": "predicted_score"}, booster)
+    assert output is not None
+    with pytest.raises(DataError, match="Objective `count:poisson` unsupported for selectable inference"):
+        output.encode(booster.predict(xgboost.DMatrix(np.zeros((1, 3)))), "application/json", "test")
+
+
+def test_sparse_recordio_records_read_as_a_sparse_matrix() -> None:
+    """Sparse tensors: `keys` are the columns of `values`, `shape` the width (cdf-training.html)."""
+    from local_sagemaker.algorithms.builtin_xgboost.recordio_protobuf import frame, record_class
+
+    record = record_class()()
+    tensor = record.features["values"].float32_tensor
+    tensor.values.extend([1.5, 0.5])
+    tensor.keys.extend([0, 3])
+    tensor.shape.append(5)
+    record.label["values"].float32_tensor.values.append(1.0)
+    features, labels = read_records(frame(record.SerializeToString()) * 2, "test")
+    assert features.shape == (2, 5)
+    assert features.toarray().tolist() == [[1.5, 0, 0, 0.5, 0]] * 2
+    assert labels is not None and labels.tolist() == [1.0, 1.0]
