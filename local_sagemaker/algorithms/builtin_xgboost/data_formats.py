@@ -6,7 +6,9 @@ RecordIO-protobuf channels are read in columnar_channels.py.
 
 from __future__ import annotations
 
+import io
 import math
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -204,6 +206,32 @@ def _check_label_and_weight(block: np.ndarray, path: Path, where: str, csv_weigh
             )
 
 
+# A row that weighs itself, `<label>:<weight> <index>:<value> ...`, as xgboost's libsvm parser reads it.
+_WEIGHTED_ROW = re.compile(rb"(?m)^[ \t]*[^\s:#]+:")
+
+
+def _split_weights(data: bytes, where: str, name: str) -> tuple[bytes, np.ndarray | None]:
+    """The rows without their `:<weight>` (scikit-learn reads no weights) and the weights, None if no row has one."""
+    if not _WEIGHTED_ROW.search(data):
+        return data, None
+    rows: list[bytes] = []
+    weights: list[float] = []
+    for number, line in enumerate(data.splitlines(), start=1):
+        tokens = line.split(None, 1)
+        if not tokens or tokens[0].startswith(b"#"):  # blank and comment lines are not rows
+            continue
+        label, colon, weight = tokens[0].partition(b":")
+        try:
+            weights.append(float(weight) if colon else 1.0)
+        except ValueError:
+            raise AlgorithmError(
+                f"{where}, file {name}, line {number}: {tokens[0].decode(errors='replace')!r} is not "
+                "<label> or <label>:<instance weight>"
+            ) from None
+        rows.append(label + b" " + (tokens[1] if len(tokens) > 1 else b""))
+    return b"\n".join(rows) + b"\n", np.array(weights, dtype=np.float32)
+
+
 def libsvm_dmatrix(where: str, files: Sequence[Path], features: int | None = None) -> xgboost.DMatrix:
     # scikit-learn's reader: xgboost 3.1 deprecated loading text files through DMatrix URIs.
     import scipy.sparse
@@ -213,16 +241,29 @@ def libsvm_dmatrix(where: str, files: Sequence[Path], features: int | None = Non
     files = [path for path in files if path.stat().st_size]
     if not files:
         raise AlgorithmError(f"{where} has no data")
+    split = [_split_weights(path.read_bytes(), where, path.name) for path in files]
     try:
         # Indices are column numbers as written, as xgboost's own libsvm parser takes them.
         loaded = load_svmlight_files(
-            [str(path) for path in files], zero_based=True, dtype=np.float32, n_features=features
+            [io.BytesIO(rows) for rows, _ in split], zero_based=True, dtype=np.float32, n_features=features
         )
     except ValueError as error:
         names = ", ".join(path.name for path in files)
         raise AlgorithmError(f"{where}: {names} could not be read as libsvm ({error})") from None
     matrix = scipy.sparse.vstack(loaded[0::2], format="csr")
-    return xgboost.DMatrix(matrix, label=np.concatenate(loaded[1::2]))
+    labels = loaded[1::2]
+    weight = None
+    if any(weights is not None for _, weights in split):
+        weight = np.concatenate(
+            [
+                weights if weights is not None else np.ones(len(file_labels), dtype=np.float32)
+                for (_, weights), file_labels in zip(split, labels, strict=True)
+            ]
+        )
+    try:
+        return xgboost.DMatrix(matrix, label=np.concatenate(labels), weight=weight)
+    except xgboost.core.XGBoostError as error:
+        raise AlgorithmError(f"{where}: {xgboost_reason(error)}") from None
 
 
 def load_channel(

@@ -40,8 +40,15 @@ def _parquet(matrix: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-def _libsvm(matrix: np.ndarray) -> bytes:
-    lines = [f"{row[0]:g} " + " ".join(f"{i}:{v:.6f}" for i, v in enumerate(row[1:])) for row in matrix]
+def _libsvm(matrix: np.ndarray, weights: np.ndarray | None = None) -> bytes:
+    """`<label>[:<weight>] <index>:<value> ...`, every feature written, indices from 0."""
+    heads = [f"{row[0]:.6f}" for row in matrix]
+    if weights is not None:
+        heads = [f"{head}:{weight:.6f}" for head, weight in zip(heads, weights, strict=True)]
+    lines = [
+        head + " " + " ".join(f"{i}:{v:.6f}" for i, v in enumerate(row[1:]))
+        for head, row in zip(heads, matrix, strict=True)
+    ]
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -90,6 +97,8 @@ def jobs(local_stack: Any, sagemaker: Any, s3: Any) -> dict[str, Any]:
         "weighted/train/part.csv": csv_bytes(np.column_stack([labels, weights, features])[:240]),
         "weighted/validation/part.csv": csv_bytes(np.column_stack([labels, weights, features])[240:]),
         "libsvm/validation/part.libsvm": _libsvm(rows[240:]),
+        "libsvm-weighted/train/part.libsvm": _libsvm(rows[:240], weights[:240]),
+        "libsvm-weighted/validation/part.libsvm": _libsvm(rows[240:], weights[240:]),
         "classes/train/part.csv": csv_bytes(np.column_stack([classes, features])),
         "transform/features.pbr": encode_rows(features[:25]),
         "transform/features.csv": csv_bytes(features[:25]),
@@ -138,6 +147,13 @@ def jobs(local_stack: Any, sagemaker: Any, s3: Any) -> dict[str, Any]:
             [channel("train", uri("weighted/train")), channel("validation", uri("weighted/validation"))],
             {**REGRESSION, "csv_weights": "1"},
         ),
+        "libsvm_weighted": start(
+            [
+                channel("train", uri("libsvm-weighted/train"), "text/libsvm"),
+                channel("validation", uri("libsvm-weighted/validation"), "text/x-libsvm"),
+            ],
+            REGRESSION,
+        ),
         "softprob": start([channel("train", uri("classes/train"))], SOFTPROB),
         "bad_type": start([channel("train", uri("csv/train"), "application/json")], REGRESSION),
         "mixed": start(
@@ -178,6 +194,13 @@ def test_csv_weights_reads_the_second_column_as_the_instance_weight(jobs: dict[s
     booster = _booster(s3, job)
     assert booster.num_features() == 4
     assert _metrics(job)["validation:rmse"] != _metrics(jobs["csv"])["validation:rmse"]
+
+
+def test_libsvm_rows_may_carry_their_weight(jobs: dict[str, Any]) -> None:
+    """`<label>:<weight>` rows (the libsvm format data_utils validates) weigh as csv_weights=1 columns do."""
+    job = jobs["libsvm_weighted"]
+    assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
+    assert _metrics(job) == pytest.approx(_metrics(jobs["weighted"]), rel=1e-6)
 
 
 def test_bad_mixed_and_missing_content_types_fail_the_job_saying_why(jobs: dict[str, Any]) -> None:
