@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import math
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ import numpy as np
 from local_sagemaker.algorithms.builtin_xgboost.recordio_protobuf import RecordIOProtobufError, read_records
 from local_sagemaker.algorithms.xgboost_builtin import load_model_from_dir
 from local_sagemaker.s3io import DataError
+from local_sagemaker.transform.libsvm_payload import libsvm_rows
 from local_sagemaker.transform.selectable_output import SelectableOutput
 
 _DEFAULT_MAX_CONTENT_LENGTH = 6 * 1024 * 1024
@@ -87,15 +87,7 @@ class XGBoostBatchServer:
     def _libsvm(self, payload: bytes, where: str) -> Any:
         import xgboost
 
-        with tempfile.NamedTemporaryFile(suffix=".libsvm") as handle:
-            handle.write(payload.strip() + b"\n")
-            handle.flush()
-            try:
-                return xgboost.DMatrix(f"{handle.name}?format=libsvm", silent=True)
-            except xgboost.core.XGBoostError as exc:
-                raise DataError(
-                    f"{where}: the XGBoost container answered 415: loading libsvm data failed"
-                ) from exc
+        return xgboost.DMatrix(libsvm_rows(payload, self.booster.num_features(), where))
 
     def _recordio_protobuf(self, payload: bytes, where: str) -> Any:
         import scipy.sparse

@@ -102,6 +102,12 @@ def jobs(local_stack: Any, sagemaker: Any, s3: Any) -> dict[str, Any]:
         "classes/train/part.csv": csv_bytes(np.column_stack([classes, features])),
         "transform/features.pbr": encode_rows(features[:25]),
         "transform/features.csv": csv_bytes(features[:25]),
+        # Inference rows "may or may not have labels" (xgboost.html): every other row has one here.
+        "transform/features.libsvm": b"".join(
+            (b"" if i % 2 else b"0.5 ")
+            + _libsvm(np.column_stack([labels, features])[i : i + 1]).split(b" ", 1)[1]
+            for i in range(25)
+        ),
     }
     for key, body in objects.items():
         s3.put_object(Bucket=bucket, Key=f"{prefix}/{key}", Body=body)
@@ -277,6 +283,7 @@ def transforms(jobs: dict[str, Any], sagemaker: Any) -> dict[str, Any]:
             regression, "transform/features.pbr", "application/x-recordio-protobuf", "RecordIO"
         ),
         "softprob": start(softprob, "transform/features.csv", "text/csv", "Line"),
+        "libsvm": start(regression, "transform/features.libsvm", "text/libsvm", "Line"),
         **{
             accept: start(selected, "transform/features.csv", "text/csv", "Line", accept)
             for accept in (
@@ -307,6 +314,16 @@ def test_recordio_protobuf_input_answers_one_line_per_record(
     """ContentType application/x-recordio-protobuf, SplitType RecordIO: str(prediction) per record (serve.py)."""
     expected = _booster(s3, jobs["csv"]).predict(xgboost.DMatrix(jobs["features"].astype(np.float32)))
     body = _output(s3, transforms["recordio"], "features.pbr").decode()
+    assert body == "".join(f"{value}\n" for value in expected.tolist())
+
+
+def test_libsvm_input_with_or_without_labels_answers_one_line_per_record(
+    jobs: dict[str, Any], transforms: dict[str, Any], s3: Any
+) -> None:
+    """text/libsvm requests: `index:value` tokens are the features, a leading label is skipped
+    (serve_utils._get_sparse_matrix_from_libsvm), so labelled and unlabelled rows predict alike."""
+    expected = _booster(s3, jobs["csv"]).predict(xgboost.DMatrix(jobs["features"].astype(np.float32)))
+    body = _output(s3, transforms["libsvm"], "features.libsvm").decode()
     assert body == "".join(f"{value}\n" for value in expected.tolist())
 
 
