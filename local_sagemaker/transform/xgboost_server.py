@@ -97,7 +97,8 @@ class XGBoostBatchServer:
             features, _labels = read_records(payload, where)
         except RecordIOProtobufError as exc:
             raise DataError(
-                f"the XGBoost container answered 415: loading recordio-protobuf data failed: {exc}"
+                f"the XGBoost container answered 415: loading recordio-protobuf data failed: {exc} "
+                "(a RecordIO-protobuf object needs SplitType RecordIO or None: Line cuts it at newline bytes)"
             ) from exc
         if not scipy.sparse.issparse(features):
             return features
