@@ -44,7 +44,7 @@ def _parquet_matrix(path: Path, where: str) -> np.ndarray:
                 "must be numeric; Parquet training data holds the label in the first column and numeric features"
             )
     columns = [
-        np.asarray(table.column(i).to_numpy(zero_copy_only=False), dtype=np.float64)
+        np.asarray(table.column(i).cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
         for i in range(table.num_columns)
     ]
     return np.column_stack(columns) if columns else np.empty((0, 0))
@@ -54,13 +54,15 @@ def parquet_dmatrix(where: str, files: Sequence[Path]) -> xgboost.DMatrix:
     import xgboost
 
     blocks: list[np.ndarray] = []
+    first = ""
     for path in files:
         block = _parquet_matrix(path, where)
         if block.shape[0] == 0:
             continue
+        first = first or path.name
         if blocks and block.shape[1] != blocks[0].shape[1]:
             raise AlgorithmError(
-                f"{where}: file {path.name} has {block.shape[1]} columns but {files[0].name} has "
+                f"{where}: file {path.name} has {block.shape[1]} columns but {first} has "
                 f"{blocks[0].shape[1]}; every file of a channel needs the same columns"
             )
         if block.shape[1] < 2:

@@ -456,3 +456,30 @@ def test_sparse_recordio_records_read_as_a_sparse_matrix() -> None:
     assert features.shape == (2, 5)
     assert features.toarray().tolist() == [[1.5, 0, 0, 0.5, 0]] * 2
     assert labels is not None and labels.tolist() == [1.0, 1.0]
+
+
+def test_parquet_rows_need_numeric_columns_and_a_label(tmp_path: Any) -> None:
+    """Parquet channels (data_utils._get_parquet_dmatrix_file_mode): the first column is the label; a text
+    column or a null label fails naming the file, column or row; nullable ints and booleans are features."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from local_sagemaker.algorithms.builtin_xgboost.columnar_channels import parquet_dmatrix
+    from local_sagemaker.job_errors import AlgorithmError
+
+    good = tmp_path / "good.parquet"
+    pq.write_table(
+        pa.table({"y": [1.0, 0.0], "flag": pa.array([True, None]), "n": pa.array([1, None])}), good
+    )
+    matrix = parquet_dmatrix("channel 'train'", [good])
+    assert (matrix.num_row(), matrix.num_col(), matrix.get_label().tolist()) == (2, 2, [1.0, 0.0])
+    text = tmp_path / "text.parquet"
+    pq.write_table(pa.table({"y": [1.0], "city": ["Oslo"]}), text)
+    with pytest.raises(
+        AlgorithmError, match=r"text.parquet: column 2 \('city', string\) is a feature and must be"
+    ):
+        parquet_dmatrix("channel 'train'", [text])
+    null_label = tmp_path / "null.parquet"
+    pq.write_table(pa.table({"y": [2.0, None], "x": [1.0, 2.0]}), null_label)
+    with pytest.raises(AlgorithmError, match=r"null\.parquet, row 2: the label"):
+        parquet_dmatrix("channel 'train'", [null_label])
