@@ -201,7 +201,7 @@ ROWS: tuple[Row, ...] = (
     implemented("CreateTransformJob", "TransformInput.SplitType", TRANSFORM_GZIP_MANY, "None sends the object whole; Line and RecordIO cut at records", values=("None", "Line", "RecordIO")),
     implemented("CreateTransformJob", "TransformOutput", TRANSFORM_RUNS),
     implemented("CreateTransformJob", "TransformOutput.S3OutputPath", TRANSFORM_RUNS),
-    implemented("CreateTransformJob", "TransformOutput.Accept", TRANSFORM_SELECTABLE, "the XGBoost container's accept types; in batch mode it answers one str(prediction) line per record whatever the type, unless SAGEMAKER_INFERENCE_OUTPUT selects keys, which are answered in the Accept type", values=("text/csv", "application/json", "application/jsonlines", "application/x-recordio-protobuf")),
+    implemented("CreateTransformJob", "TransformOutput.Accept", TRANSFORM_SELECTABLE, "the XGBoost container's accept types; in batch mode it answers one str(prediction) line per record whatever the type, unless SAGEMAKER_INFERENCE_OUTPUT selects keys, which are answered in the Accept type; */* means SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT (text/csv unless set)", values=("text/csv", "application/json", "application/jsonlines", "application/x-recordio-protobuf", "*/*")),
     implemented("CreateTransformJob", "TransformOutput.AssembleWith", TRANSFORM_JOIN, "Line ends every record with a newline; None concatenates", values=("None", "Line")),
     no_local_effect("CreateTransformJob", "TransformOutput.KmsKeyId", KMS),
     rejected("CreateTransformJob", "DataCaptureConfig", "capturing inference data to S3 is not implemented locally"),

@@ -260,6 +260,13 @@ def transforms(jobs: dict[str, Any], sagemaker: Any) -> dict[str, Any]:
     selected = model(
         "softprob", {"SAGEMAKER_INFERENCE_OUTPUT": "predicted_label, probabilities,predicted_score"}
     )
+    defaulted = model(
+        "softprob",
+        {
+            "SAGEMAKER_INFERENCE_OUTPUT": "predicted_label",
+            "SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT": "application/jsonlines",
+        },
+    )
 
     def start(model_name: str, key: str, content_type: str, split: str, accept: str = "text/csv") -> str:
         name = unique("fmtxf")
@@ -293,6 +300,7 @@ def transforms(jobs: dict[str, Any], sagemaker: Any) -> dict[str, Any]:
                 "application/x-recordio-protobuf",
             )
         },
+        "*/*": start(defaulted, "transform/features.csv", "text/csv", "Line", "*/*"),
     }
     done: dict[str, Any] = {kind: _wait(sagemaker, "transform", name) for kind, name in started.items()}
     with pytest.raises(ClientError) as refused:
@@ -371,6 +379,19 @@ def test_selectable_inference_output_in_every_accept_type(
 
     records = _output(s3, transforms["application/x-recordio-protobuf"], "features.csv")
     _assert_recordio_labels(records, expected)
+
+
+def test_accept_any_is_the_default_invocations_accept(
+    jobs: dict[str, Any], transforms: dict[str, Any], s3: Any
+) -> None:
+    """Accept */* is answered in SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT (serve.py _parse_accept), here JSON Lines."""
+    probabilities = _booster(s3, jobs["softprob"]).predict(
+        xgboost.DMatrix(jobs["features"].astype(np.float32))
+    )
+    lines = _output(s3, transforms["*/*"], "features.csv").decode().splitlines()
+    assert [json.loads(line) for line in lines] == [
+        {"predicted_label": int(np.argmax(row))} for row in probabilities
+    ]
 
 
 def _assert_same(actual: list[dict[str, Any]], expected: list[dict[str, Any]]) -> None:
