@@ -43,7 +43,8 @@ class TransformRunner(JobRunner):
         settings = read_settings(self.job, container)
         if not serves_user_code(settings.environment):
             return self._transform_all(
-                settings, XGBoostBatchServer(self._fetch_model(container), settings.environment)
+                settings,
+                XGBoostBatchServer(self._fetch_model(container), settings.environment, settings.accept),
             )
         job_root = self.sandbox("opt", "ml")
         self._fetch_model(container, job_root / "model")

@@ -37,6 +37,11 @@ TRANSFORM_OVERSIZE = _RULES + "test_a_record_larger_than_the_payload_fails_the_j
 TRANSFORM_REFUSALS = _RULES + "test_what_cannot_run_is_refused_naming_the_field"
 TRANSFORM_ENVIRONMENT = _RULES + "test_environment_reaches_the_container"
 TRANSFORM_RUNS = _JOBS + "test_batch_transform_writes_one_prediction_per_row"
+_FORMATS = "tests/unit/local_sagemaker/test_xgboost_formats.py::"
+TRAINING_FORMATS = _FORMATS + "test_parquet_and_recordio_channels_train_as_csv_does"
+TRAINING_CONTENT_TYPES = _FORMATS + "test_bad_mixed_and_missing_content_types_fail_the_job_saying_why"
+TRANSFORM_RECORDIO = _FORMATS + "test_recordio_protobuf_input_answers_one_line_per_record"
+TRANSFORM_SELECTABLE = _FORMATS + "test_selectable_inference_output_in_every_accept_type"
 TRANSFORM_UNKNOWN_MODEL = _JOBS + "test_transform_of_an_unknown_model_is_rejected"
 _USER_CODE = "tests/unit/local_sagemaker/test_transform_user_code.py::"
 USER_CODE_JSON_JOIN = _USER_CODE + "test_json_lines_id_is_filtered_out_and_joined_back"
@@ -122,7 +127,7 @@ ROWS: tuple[Row, ...] = (
     rejected("CreateTrainingJob", "InputDataConfig[].DataSource.S3DataSource.HubAccessConfig", "SageMaker Hub content is not available locally"),
     rejected("CreateTrainingJob", "InputDataConfig[].DataSource.FileSystemDataSource", "only S3 data sources are supported locally (no EFS or FSx)"),
     rejected("CreateTrainingJob", "InputDataConfig[].DataSource.DatasetSource", "only S3 data sources are supported locally"),
-    implemented("CreateTrainingJob", "InputDataConfig[].ContentType", TRAINING_RUNS, "text/csv (label first) and text/libsvm"),
+    implemented("CreateTrainingJob", "InputDataConfig[].ContentType", TRAINING_FORMATS, "the XGBoost container's: text/csv (label first; csv_weights), text/libsvm (the default when absent), application/x-parquet, application/x-recordio-protobuf; validation is read as train's type (a different one is refused); see docs/xgboost-formats.md"),
     implemented("CreateTrainingJob", "InputDataConfig[].CompressionType", TRAINING_RUNS, "uncompressed objects only", values=("None",)),
     implemented("CreateTrainingJob", "InputDataConfig[].RecordWrapperType", TRAINING_RUNS, "plain records only", values=("None",)),
     implemented("CreateTrainingJob", "InputDataConfig[].InputMode", TRAINING_RUNS, "files are downloaded before training", values=("File", "FastFile")),
@@ -191,18 +196,18 @@ ROWS: tuple[Row, ...] = (
     no_local_effect("CreateTransformJob", "ModelClientConfig", "the model is called in-process (built-in XGBoost) or over a pipe to its model server (user code), not through HTTP invocations that time out and are retried"),
     implemented("CreateTransformJob", "MaxPayloadInMB", TRANSFORM_OVERSIZE, "mini-batches up to the limit; a larger record fails the job; 0 (chunked) is refused as for built-in algorithms"),
     implemented("CreateTransformJob", "BatchStrategy", TRANSFORM_OVERSIZE, "MultiRecord packs whole records up to MaxPayloadInMB; SingleRecord sends one per request"),
-    implemented("CreateTransformJob", "Environment", TRANSFORM_ENVIRONMENT, "added to the model container's; XGBoost reads MAX_CONTENT_LENGTH; SAGEMAKER_INFERENCE_OUTPUT is refused; SAGEMAKER_PROGRAM, SAGEMAKER_SUBMIT_DIRECTORY, SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT and SAGEMAKER_MODEL_SERVER_WORKERS serve the user's inference code (docs/transform.md)"),
+    implemented("CreateTransformJob", "Environment", TRANSFORM_ENVIRONMENT, "added to the model container's; XGBoost reads MAX_CONTENT_LENGTH, SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT and SAGEMAKER_INFERENCE_OUTPUT (selected keys per record, test_selectable_inference_output_in_every_accept_type); SAGEMAKER_PROGRAM, SAGEMAKER_SUBMIT_DIRECTORY, SAGEMAKER_MODEL_SERVER_WORKERS and SAGEMAKER_STARTUP_TIMEOUT serve the user's inference code (docs/transform.md)"),
     implemented("CreateTransformJob", "TransformInput", TRANSFORM_RUNS),
     implemented("CreateTransformJob", "TransformInput.DataSource", TRANSFORM_RUNS),
     implemented("CreateTransformJob", "TransformInput.DataSource.S3DataSource", TRANSFORM_RUNS),
     implemented("CreateTransformJob", "TransformInput.DataSource.S3DataSource.S3DataType", TRANSFORM_MANIFEST, "one <key>.out per object under the prefix or listed in the manifest", values=("S3Prefix", "ManifestFile")),
     implemented("CreateTransformJob", "TransformInput.DataSource.S3DataSource.S3Uri", TRANSFORM_RUNS),
-    implemented("CreateTransformJob", "TransformInput.ContentType", TRANSFORM_RUNS, "text/csv and text/libsvm for the built-in XGBoost; with the user's code, the Content-Type its input_fn (or the image's default) receives (" + USER_CODE_SKLEARN.rpartition("::")[2] + ")"),
+    implemented("CreateTransformJob", "TransformInput.ContentType", TRANSFORM_RECORDIO, "what the XGBoost container parses: text/csv, text/libsvm, application/x-recordio-protobuf; application/x-parquet (training only) is refused; with the user's code, any Content-Type its input_fn reads (" + USER_CODE_SKLEARN.rpartition("::")[2] + ")"),
     implemented("CreateTransformJob", "TransformInput.CompressionType", TRANSFORM_GZIP_MANY, "Gzip objects are gunzipped while streamed", values=("None", "Gzip")),
     implemented("CreateTransformJob", "TransformInput.SplitType", USER_CODE_RECORDIO, "None sends the object whole; Line and RecordIO cut at records (RecordIO framing kept, SingleRecord drops the padding)", values=("None", "Line", "RecordIO")),
     implemented("CreateTransformJob", "TransformOutput", TRANSFORM_RUNS),
     implemented("CreateTransformJob", "TransformOutput.S3OutputPath", TRANSFORM_RUNS),
-    implemented("CreateTransformJob", "TransformOutput.Accept", TRANSFORM_REFUSALS, "the XGBoost container's accept types; in batch mode it answers one line per record whatever the type; the user's output_fn gets any Accept (no Accept: SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT, else application/json)"),
+    implemented("CreateTransformJob", "TransformOutput.Accept", TRANSFORM_SELECTABLE, "the XGBoost container's accept types; in batch mode it answers one str(prediction) line per record whatever the type, unless SAGEMAKER_INFERENCE_OUTPUT selects keys, which are answered in the Accept type; */* means SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT (text/csv unless set); the user's output_fn gets any Accept (none or */*: SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT, else application/json)"),
     implemented("CreateTransformJob", "TransformOutput.AssembleWith", USER_CODE_RECORDIO, "Line ends every answer with a newline; None concatenates the answers as the container gave them", values=("None", "Line")),
     no_local_effect("CreateTransformJob", "TransformOutput.KmsKeyId", KMS),
     rejected("CreateTransformJob", "DataCaptureConfig", "capturing inference data to S3 is not implemented locally"),
