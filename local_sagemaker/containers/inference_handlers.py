@@ -10,7 +10,7 @@ gunicorn): aws/sagemaker-scikit-learn-container and aws/sagemaker-xgboost-contai
   else as bytes. The Accept is the request's, or SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT (application/json)
   when it is missing or `*/*`.
 - Defaults: scikit-learn decodes application/json, text/csv and application/x-npy into a numpy array
-  (float32 for the text types) and calls `model.predict`; XGBoost decodes text/csv and text/libsvm into a
+  (float32 for the text types) and calls `model.predict`; XGBoost decodes text/csv, text/libsvm and application/x-recordio-protobuf into a
   DMatrix and calls `model.predict(data, validate_features=False)`. Both encode the prediction as
   application/json, text/csv or application/x-npy.
 - An unsupported type in a default decoder answers 415, in a default encoder 406; any other exception 500.
@@ -128,9 +128,11 @@ def xgboost_input_fn(content: str | bytes, content_type: str) -> Any:
     if media in _LIBSVM_TYPES:
         return _libsvm_dmatrix(_text(content))
     if media == "application/x-recordio-protobuf":
-        raise UnsupportedFormatError(
-            content_type, " locally (the default input_fn's recordio-protobuf decoder)"
-        )
+        from local_sagemaker.algorithms.builtin_xgboost.recordio_protobuf import read_records
+
+        data = content if isinstance(content, bytes) else content.encode()
+        features, labels = read_records(data, "the request")
+        return xgboost.DMatrix(features, label=labels)
     raise UnsupportedFormatError(media)
 
 

@@ -475,30 +475,38 @@ def test_stop_ends_the_model_servers_mid_answer(sagemaker: Any, s3: Any, trained
     assert time.monotonic() - started < 8
 
 
-@pytest.mark.parametrize("content_type", ["text/csv", "text/libsvm"])
-def test_xgboost_image_defaults_decode_csv_and_libsvm(
+@pytest.mark.parametrize("content_type", ["text/csv", "text/libsvm", "application/x-recordio-protobuf"])
+def test_xgboost_image_defaults_decode_csv_libsvm_and_recordio_protobuf(
     sagemaker: Any, s3: Any, trained: dict[str, Any], content_type: str
 ) -> None:
-    """sagemaker-xgboost-container serving.py defaults: text/csv or text/libsvm into a DMatrix,
-    booster.predict(validate_features=False), and sagemaker_containers' text/csv encoder (one value per row)."""
+    """sagemaker-xgboost-container serving.py defaults: text/csv, text/libsvm or application/x-recordio-protobuf
+    (encoder.decode) into a DMatrix, booster.predict(validate_features=False), and sagemaker_containers' text/csv
+    encoder (one value per row)."""
+    from local_sagemaker.algorithms.builtin_xgboost.recordio_protobuf import encode_rows
+
     rows = trained["features"].round(4)
     if content_type == "text/csv":
-        text = "".join(",".join(str(v) for v in row) + "\n" for row in rows)
+        data = "".join(",".join(str(v) for v in row) + "\n" for row in rows).encode()
+    elif content_type == "text/libsvm":
+        data = "".join(
+            "0 " + " ".join(f"{i + 1}:{v}" for i, v in enumerate(row)) + "\n" for row in rows
+        ).encode()
     else:
-        text = "".join("0 " + " ".join(f"{i + 1}:{v}" for i, v in enumerate(row)) + "\n" for row in rows)
+        data = encode_rows(rows)
     model = sourcedir_model(sagemaker, s3, trained, {"inference.py": XGBOOST_MODEL_FN_ONLY})
-    uri = put(s3, trained, f"{unique('xgbdefault')}/rows.txt", text.encode())
+    uri = put(s3, trained, f"{unique('xgbdefault')}/rows.txt", data)
+    split = "RecordIO" if content_type == "application/x-recordio-protobuf" else "Line"
     job = transform(
         sagemaker,
         trained,
         model,
         uri,
-        TransformInput={"ContentType": content_type, "SplitType": "Line"},
+        TransformInput={"ContentType": content_type, "SplitType": split},
         TransformOutput={"Accept": "text/csv", "AssembleWith": "Line"},
     )
     assert job["TransformJobStatus"] == "Completed", job.get("FailureReason")
     answers = [float(line) for line in output_of(s3, trained, job, "rows.txt").splitlines()]
-    assert np.allclose(answers, trained["booster"].inplace_predict(rows), rtol=1e-5)
+    assert np.allclose(answers, trained["booster"].inplace_predict(rows.astype(np.float32)), rtol=1e-5)
 
 
 def test_scikit_learn_code_in_model_tar_with_default_handlers(
