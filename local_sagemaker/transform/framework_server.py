@@ -198,6 +198,7 @@ class FrameworkInferenceServer:
     def _kill_on_stop(self) -> None:
         while not self._closed.wait(0.2):
             if self.should_stop():
+                self.write_log("Stop requested: ending the model servers, as stopping the container does")
                 self.pool.kill()
                 return
 

@@ -118,15 +118,18 @@ NETWORK_INFERENCE = textwrap.dedent(
     """
 )
 
-# Answers slowly: a stop must not wait for it.
+# Says (with an S3 marker, through the job's credentials) that it is answering, then answers slowly.
 SLOW_INFERENCE = textwrap.dedent(
     """
-    import time
+    import os, time
+    import boto3
 
     def model_fn(model_dir):
         return None
 
     def transform_fn(model, body, content_type, accept):
+        bucket, key = os.environ["MARKER"].split("/", 1)
+        boto3.client("s3").put_object(Bucket=bucket, Key=key, Body=b"answering")
         time.sleep(120)
         return body, content_type
     """
@@ -441,11 +444,14 @@ def test_model_network_isolation_cuts_the_local_s3(
     assert output_of(s3, trained, job, "n.csv") == f"{outcome}\n"
 
 
-def test_stop_ends_the_model_servers_mid_answer(sagemaker: Any, s3: Any, trained: dict[str, Any]) -> None:
+def test_stop_ends_the_model_servers_mid_answer(
+    sagemaker: Any, s3: Any, logs: Any, trained: dict[str, Any]
+) -> None:
     """StopTransformJob: the job ends Stopped (not Failed) without waiting for the answer in progress."""
     model = sourcedir_model(sagemaker, s3, trained, {"inference.py": SLOW_INFERENCE})
     uri = put(s3, trained, f"{unique('slow')}/s.csv", b"1,2,3,4\n")
     name = unique("stopped")
+    marker = f"{trained['prefix']}/{name}-answering"
     sagemaker.create_transform_job(
         TransformJobName=name,
         ModelName=model,
@@ -457,12 +463,13 @@ def test_stop_ends_the_model_servers_mid_answer(sagemaker: Any, s3: Any, trained
         TransformOutput={"S3OutputPath": f"s3://{trained['bucket']}/{trained['prefix']}/out/{name}"},
         TransformResources={"InstanceType": "ml.m5.large", "InstanceCount": 1},
         MaxConcurrentTransforms=1,
+        Environment={"MARKER": f"{trained['bucket']}/{marker}"},
     )
     wait_for(
-        lambda: sagemaker.describe_transform_job(TransformJobName=name)["TransformJobStatus"] == "InProgress",
-        "the transform job to start",
+        lambda: s3.list_objects_v2(Bucket=trained["bucket"], Prefix=marker).get("KeyCount", 0) > 0,
+        "the model server to be answering",
+        timeout_seconds=120,
     )
-    time.sleep(3)  # the server is up and answering (or still starting: a stop must work then too)
     sagemaker.stop_transform_job(TransformJobName=name)
     started = time.monotonic()
     with contextlib.suppress(WaiterError):
@@ -471,8 +478,13 @@ def test_stop_ends_the_model_servers_mid_answer(sagemaker: Any, s3: Any, trained
         )
     job = sagemaker.describe_transform_job(TransformJobName=name)
     assert job["TransformJobStatus"] == "Stopped", job.get("FailureReason")
-    # Within the supervisor's 10 s grace before it kills a worker: the runner ended its servers itself.
-    assert time.monotonic() - started < 8
+    assert time.monotonic() - started < 30  # not the 120 s the answer would take
+    streams = logs.describe_log_streams(logGroupName="/aws/sagemaker/TransformJobs", logStreamNamePrefix=name)
+    events = logs.get_log_events(
+        logGroupName="/aws/sagemaker/TransformJobs", logStreamName=streams["logStreams"][0]["logStreamName"]
+    )["events"]
+    # The runner ended its servers itself, not the supervisor's kill of the whole worker after its grace period.
+    assert any(event["message"].startswith("Stop requested: ending the model servers") for event in events)
 
 
 @pytest.mark.parametrize("content_type", ["text/csv", "text/libsvm", "application/x-recordio-protobuf"])
