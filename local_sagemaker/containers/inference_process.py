@@ -27,8 +27,9 @@ _CLOSE_GRACE_SECONDS = 5
 class ServerFailure(Exception):
     """A server answered with an error status, or died; `status` is the HTTP status it stands for."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, trace: str = "") -> None:
         self.status = status
+        self.trace = trace  # the traceback the server printed, when it answered with one
         super().__init__(message)
 
 
@@ -98,7 +99,11 @@ class ModelServerProcess:
                 )
         header, _ = self._answer()
         if header.get("status") != 200:
-            raise ServerFailure(int(header.get("status", 500)), str(header.get("error", "the server failed")))
+            raise ServerFailure(
+                int(header.get("status", 500)),
+                str(header.get("error", "the server failed")),
+                str(header.get("trace", "")),
+            )
 
     def invoke(self, payload: bytes, content_type: str, accept: str | None) -> tuple[bytes, str]:
         try:
@@ -107,7 +112,9 @@ class ModelServerProcess:
             raise self._died() from None
         header, body = self._answer()
         if header.get("status") != 200:
-            raise ServerFailure(int(header.get("status", 500)), str(header.get("error", "")))
+            raise ServerFailure(
+                int(header.get("status", 500)), str(header.get("error", "")), str(header.get("trace", ""))
+            )
         return body, str(header.get("content_type", ""))
 
     def _answer(self) -> tuple[dict[str, Any], bytes]:

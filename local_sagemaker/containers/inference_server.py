@@ -46,7 +46,7 @@ def serve(framework: str, program: str, model_dir: str, requests_fd: int, respon
     except HandlerError as exc:
         sys.stderr.write(exc.trace)
         sys.stderr.flush()
-        write_message(responses, {"kind": READY, "status": exc.status, "error": str(exc)})
+        write_message(responses, {"kind": READY, "status": exc.status, "error": str(exc), "trace": exc.trace})
         return 1
     print(f"Model server ready: {program} ({framework} serving, model_fn loaded {model_dir})", flush=True)
     write_message(responses, {"kind": READY, "status": 200})
@@ -60,7 +60,7 @@ def serve(framework: str, program: str, model_dir: str, requests_fd: int, respon
         except HandlerError as exc:
             sys.stderr.write(exc.trace)
             sys.stderr.flush()
-            write_message(responses, {"status": exc.status, "error": str(exc)})
+            write_message(responses, {"status": exc.status, "error": str(exc), "trace": exc.trace})
         else:
             write_message(responses, {"status": 200, "content_type": answer_type}, answer)
     return 0

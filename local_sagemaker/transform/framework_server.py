@@ -155,7 +155,7 @@ class FrameworkInferenceServer:
         except ServerFailure as exc:
             self.pool.close()
             raise DataError(
-                f"Model error: the model server did not start: {exc}{self._last_lines()}"
+                f"Model error: the model server did not start: {exc}{self._last_lines(exc)}"
             ) from exc
         self.should_stop = should_stop
         self._closed = threading.Event()
@@ -232,9 +232,14 @@ class FrameworkInferenceServer:
             )
         return submit.rstrip("/")
 
-    def _last_lines(self) -> str:
-        time.sleep(0.2)  # the log pump copies the traceback the server printed just before it answered
-        lines = [line for line in self.pool.tail if line.strip()][-_LAST_LINES:]
+    def _last_lines(self, failure: ServerFailure) -> str:
+        """The traceback the server answered with, else the last lines it printed (it died without one)."""
+        if failure.trace:
+            printed = failure.trace.splitlines()
+        else:
+            time.sleep(0.2)  # the log pump copies what the server printed just before it died
+            printed = list(self.pool.tail)
+        lines = [line for line in printed if line.strip()][-_LAST_LINES:]
         return "; last log lines:\n" + "\n".join(lines) if lines else ""
 
     def invoke(self, payload: bytes, content_type: str, where: str) -> bytes:
@@ -244,7 +249,7 @@ class FrameworkInferenceServer:
             if self.should_stop():
                 raise ServerStopped from exc
             raise DataError(
-                f"{where}: Bad HTTP status received from algorithm: {exc.status}: {exc}{self._last_lines()}"
+                f"{where}: Bad HTTP status received from algorithm: {exc.status}: {exc}{self._last_lines(exc)}"
             ) from exc
         return answer
 
