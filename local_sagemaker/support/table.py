@@ -10,6 +10,7 @@ same request into it (tuning children are CreateTrainingJob requests; `Container
 
 from __future__ import annotations
 
+from local_sagemaker.containers.cluster import MAX_LOCAL_HOSTS
 from local_sagemaker.support.pipeline_rows import PIPELINE_ROWS
 from local_sagemaker.support.rows import Row, implemented, no_local_effect, rejected
 
@@ -42,6 +43,9 @@ PROCESSING_RUNS = _JOBS + "test_processing_runs_the_script_in_a_sandbox_and_uplo
 PROCESSING_PATHS = _JOBS + "test_processing_paths_outside_opt_ml_processing_are_rejected"
 PROCESSING_ANY_PROGRAM = _ISOLATION + "test_any_program_sees_opt_ml"
 PROCESSING_NETWORK_ISOLATION = _ISOLATION + "test_network_isolation_cuts_the_local_s3"
+_DISTRIBUTED = "tests/unit/local_sagemaker/test_distributed_training.py::"
+DISTRIBUTED_XGBOOST = _DISTRIBUTED + "test_sharded_hosts_train_one_xgboost_model_like_one_host_on_all_data"
+DISTRIBUTED_SCRIPT = _DISTRIBUTED + "test_script_mode_hosts_see_each_other_by_name"
 _SCRIPT_MODE = "tests/unit/local_sagemaker/test_script_mode.py::"
 SCRIPT_MODE_RUNS = _SCRIPT_MODE + "test_scikit_learn_script_mode_gets_the_toolkit_environment"
 ENTRYPOINT_RUNS = _SCRIPT_MODE + "test_container_entrypoint_runs_any_program"
@@ -109,7 +113,7 @@ ROWS: tuple[Row, ...] = (
     implemented("CreateTrainingJob", "InputDataConfig[].DataSource.S3DataSource", TRAINING_RUNS),
     implemented("CreateTrainingJob", "InputDataConfig[].DataSource.S3DataSource.S3DataType", TRAINING_RUNS, "every object under the prefix", values=("S3Prefix",)),
     implemented("CreateTrainingJob", "InputDataConfig[].DataSource.S3DataSource.S3Uri", TRAINING_RUNS),
-    no_local_effect("CreateTrainingJob", "InputDataConfig[].DataSource.S3DataSource.S3DataDistributionType", f"sharding between hosts: {ONE_HOST}"),
+    implemented("CreateTrainingJob", "InputDataConfig[].DataSource.S3DataSource.S3DataDistributionType", DISTRIBUTED_XGBOOST, "FullyReplicated: every host gets every object; ShardedByS3Key: the objects in key order dealt to the hosts in turn (about 1/n each, none for a host beyond the object count)"),
     rejected("CreateTrainingJob", "InputDataConfig[].DataSource.S3DataSource.AttributeNames", "augmented manifest files are not supported locally; use S3Prefix"),
     rejected("CreateTrainingJob", "InputDataConfig[].DataSource.S3DataSource.InstanceGroupNames", "heterogeneous clusters (instance groups) are not supported locally"),
     rejected("CreateTrainingJob", "InputDataConfig[].DataSource.S3DataSource.ModelAccessConfig", "JumpStart model access is not supported locally"),
@@ -127,7 +131,7 @@ ROWS: tuple[Row, ...] = (
     implemented("CreateTrainingJob", "OutputDataConfig.CompressionType", TRAINING_RUNS, "model.tar.gz is gzipped", values=("GZIP",)),
     implemented("CreateTrainingJob", "ResourceConfig", TRAINING_RUNS),
     no_local_effect("CreateTrainingJob", "ResourceConfig.InstanceType", INSTANCE),
-    implemented("CreateTrainingJob", "ResourceConfig.InstanceCount", TRAINING_RUNS, "one host (algo-1); distributed training is not supported locally yet", values=(1,)),
+    implemented("CreateTrainingJob", "ResourceConfig.InstanceCount", DISTRIBUTED_SCRIPT, f"hosts algo-1 ... algo-N run side by side on this machine, each its own /opt/ml, loopback address and log stream; the built-in XGBoost trains one model over xgboost's collective; 1 to {MAX_LOCAL_HOSTS} locally"),
     no_local_effect("CreateTrainingJob", "ResourceConfig.VolumeSizeInGB", INSTANCE),
     no_local_effect("CreateTrainingJob", "ResourceConfig.VolumeKmsKeyId", KMS),
     no_local_effect("CreateTrainingJob", "ResourceConfig.KeepAlivePeriodInSeconds", "warm pools: there are no instances to keep warm, and local jobs start in well under a second"),
@@ -144,7 +148,7 @@ ROWS: tuple[Row, ...] = (
     no_local_effect("CreateTrainingJob", "StoppingCondition.MaxPendingTimeInSeconds", "waiting for capacity: local jobs start at once"),
     implemented("CreateTrainingJob", "Tags", TAGS_AND_LISTS, TAGS, covers_members=True),
     implemented("CreateTrainingJob", "EnableNetworkIsolation", SCRIPT_MODE_NETWORK, "true runs the user's code in its own network namespace (bubblewrap); the built-in XGBoost runs no user code"),
-    no_local_effect("CreateTrainingJob", "EnableInterContainerTrafficEncryption", "one host: there is no traffic between containers"),
+    no_local_effect("CreateTrainingJob", "EnableInterContainerTrafficEncryption", "traffic between a job's hosts never leaves this machine's loopback interface"),
     no_local_effect("CreateTrainingJob", "EnableManagedSpotTraining", "Spot billing: local capacity is never interrupted"),
     implemented("CreateTrainingJob", "CheckpointConfig", CHECKPOINT_RESUME, "restored from S3Uri before the job starts, mirrored to it while the job runs; the built-in XGBoost writes xgboost-checkpoint.<round> and resumes from the latest"),
     implemented("CreateTrainingJob", "CheckpointConfig.S3Uri", CHECKPOINT_RESUME),
