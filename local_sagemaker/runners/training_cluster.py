@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import local_sagemaker
 from local_sagemaker.algorithms.builtin_xgboost.distributed import HostSpec
+from local_sagemaker.algorithms.builtin_xgboost.hyperparameters import available_cpus
 from local_sagemaker.algorithms.builtin_xgboost.names import TRAIN, VALIDATION
 from local_sagemaker.checkpoint_sync import synced_checkpoints
 from local_sagemaker.clock import now
@@ -145,6 +146,15 @@ class ClusterTraining:
         content_types = {
             c["ChannelName"]: c.get("ContentType", "text/csv") for c in self.job["InputDataConfig"]
         }
+        hyperparameters = dict(self.job.get("HyperParameters", {}))
+        if "nthread" not in hyperparameters:
+            # Each SageMaker instance has its own CPUs; here the hosts share this machine's, and xgboost
+            # with more threads than its share of the cores ran 10x slower (200 rounds, 2 hosts, 2 cores).
+            hyperparameters["nthread"] = str(max(1, available_cpus() // len(training_hosts)))
+            self.runner.log.write(
+                f"{len(training_hosts)} hosts share this machine's {available_cpus()} CPU(s): "
+                f"nthread {hyperparameters['nthread']} on each"
+            )
         master = training_hosts[0]
         result_file = self.cluster.scratch(master) / "result.json"
         env = {
@@ -167,7 +177,7 @@ class ClusterTraining:
                 spec = HostSpec(
                     channels={name: str(root / "input" / "data" / name) for name in channels[host]},
                     content_types=content_types,
-                    hyperparameters=self.job.get("HyperParameters", {}),
+                    hyperparameters=hyperparameters,
                     model_dir=str(root / "model"),
                     checkpoint_dir=str(checkpoint_dir) if checkpoint_dir else None,
                     hosts=training_hosts,
@@ -176,11 +186,12 @@ class ClusterTraining:
                     tracker_port=TRACKER_PORT,
                     result_file=str(result_file),
                     failure_file=str(failure_file),
+                    tracker_ready_file=str(self.cluster.scratch(master) / "tracker-ready"),
                 )
                 program = [
                     sys.executable,
                     "-m",
-                    "local_sagemaker.algorithms.builtin_xgboost.distributed",
+                    "local_sagemaker.algorithms.builtin_xgboost.host_main",
                     str(spec.write(self.cluster.scratch(host) / "xgboost-host.json")),
                 ]
                 result = run_program(

@@ -4,8 +4,8 @@ Follows aws/sagemaker-xgboost-container (distributed.py `Rabit`, algorithm_mode/
 (first of the sorted hosts) starts xgboost's RabitTracker on its own address, every host joins it with
 `dmlc_task_id` = its index among the sorted hosts, each trains on its own rows (xgboost all-reduces the
 histograms and the evaluation sums, so all hosts grow the same trees and print the same metrics), and
-only the master saves the model. Run as `python -m local_sagemaker.algorithms.builtin_xgboost.distributed
-<spec.json>` by the training runner, one process per host; it prints its log to stdout.
+only the master saves the model. The training runner starts one process per host (`python -m
+local_sagemaker.algorithms.builtin_xgboost.host_main <spec.json>`); each prints its log to stdout.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ class HostSpec:
     tracker_port: int
     result_file: str  # the master writes its final metrics here
     failure_file: str  # a failed host writes its reason here
+    tracker_ready_file: str  # the master creates it once its tracker listens
 
     def write(self, path: Path) -> Path:
         path.write_text(json.dumps(asdict(self)))
@@ -72,6 +73,7 @@ def collective(spec: HostSpec, log: Callable[[str], None]) -> Iterator[None]:
             n_workers=len(spec.hosts), host_ip=spec.tracker_address, port=spec.tracker_port, sortby="task"
         )
         tracker.start()
+        Path(spec.tracker_ready_file).touch()
         log(f"RabitTracker started on {spec.tracker_address}:{spec.tracker_port}")
     worker_args: dict[str, str | int] = {
         "dmlc_tracker_uri": spec.tracker_address,
@@ -79,8 +81,11 @@ def collective(spec: HostSpec, log: Callable[[str], None]) -> Iterator[None]:
         "dmlc_task_id": str(spec.hosts.index(spec.current_host)),
         "dmlc_timeout": _COLLECTIVE_TIMEOUT_SECONDS,
     }
-    # The tracker may not listen yet, and xgboost does not retry a refused connection: retry the init.
+    # Hosts share this machine's disk, so waiting for the master's word saves xgboost's noisy retries
+    # (the container retries the whole init instead: a probe connection would upset the tracker).
     deadline = time.monotonic() + _CONNECT_SECONDS
+    while not Path(spec.tracker_ready_file).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
     while True:
         try:
             context = xgb_collective.CommunicatorContext(**worker_args)
@@ -150,7 +155,3 @@ def run(spec: HostSpec) -> int:
 def main(argv: list[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else argv
     return run(HostSpec.read(Path(arguments[0])))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -27,6 +27,7 @@ from tests.support.sagemaker_api import (
     XGBOOST_IMAGE,
     csv_bytes,
     unique,
+    wait_for,
     wait_until_done,
 )
 from tests.unit.local_sagemaker.test_script_mode import archive_members, sourcedir
@@ -313,3 +314,35 @@ def test_what_several_local_hosts_cannot_do_is_refused_naming_the_field(
         sagemaker.create_training_job(**request)
     assert refused.value.response["Error"]["Code"] == "ValidationException"
     assert refused.value.response["Error"]["Message"].startswith(field)
+
+
+def test_stop_ends_every_host_in_the_same_round(
+    sagemaker: Any, s3: Any, logs: Any, split_dataset: dict[str, Any]
+) -> None:
+    """StopTrainingJob on a two-host XGBoost job: both hosts agree on the round to stop after (or one
+    would wait for the other for ever), the job ends Stopped, and the master's model so far is kept."""
+    request = request_for(
+        split_dataset,
+        XGBOOST_IMAGE,
+        2,
+        "ShardedByS3Key",
+        HyperParameters={"objective": "reg:logistic", "num_round": "100000", "max_depth": "2"},
+    )
+    name = request["TrainingJobName"]
+    sagemaker.create_training_job(**request)
+
+    def rounds_printed() -> bool:
+        try:
+            return "[5]#011" in host_logs(logs, name).get("algo-1", "")
+        except logs.exceptions.ResourceNotFoundException:  # no job has written a log yet
+            return False
+
+    wait_for(rounds_printed, "the master to print round 5", timeout_seconds=60)
+    sagemaker.stop_training_job(TrainingJobName=name)
+    job = wait(sagemaker, name, timeout=60)
+    assert job["TrainingJobStatus"] == "Stopped"
+    rounds = booster_of(s3, job["ModelArtifacts"]["S3ModelArtifacts"]).num_boosted_rounds()
+    assert 5 < rounds < 100000
+    texts = host_logs(logs, name)
+    for host in ("algo-1", "algo-2"):
+        assert f"Stop requested: training ends after round {rounds - 1}" in texts[host]
