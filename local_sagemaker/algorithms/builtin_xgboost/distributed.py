@@ -11,6 +11,7 @@ local_sagemaker.algorithms.builtin_xgboost.host_main <spec.json>`); each prints 
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import threading
@@ -120,7 +121,21 @@ def agreed_stop(local: Callable[[], bool]) -> Callable[[], bool]:
     return check
 
 
+def _end_with_parent() -> None:
+    """Exit once the job's worker is gone (killed with its process group, which this host is not in:
+    it has a session of its own so a stop reaches all of it), instead of training on as an orphan."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def run(spec: HostSpec) -> int:
+    _end_with_parent()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
 

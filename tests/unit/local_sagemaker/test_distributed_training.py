@@ -346,3 +346,37 @@ def test_stop_ends_every_host_in_the_same_round(
     texts = host_logs(logs, name)
     for host in ("algo-1", "algo-2"):
         assert f"Stop requested: training ends after round {rounds - 1}" in texts[host]
+
+
+def test_the_master_checkpoints_and_every_host_resumes_from_them(
+    sagemaker: Any, s3: Any, logs: Any, split_dataset: dict[str, Any]
+) -> None:
+    """CheckpointConfig with two hosts: the master writes xgboost-checkpoint.<round> (checkpointing.py
+    saves on rank 0 only), and a later job on the same S3Uri restores them on every host, each resuming
+    from the same round, and ends with the requested rounds ("Checkpoints in Amazon SageMaker")."""
+    checkpoints = f"s3://{split_dataset['bucket']}/{split_dataset['prefix']}/{unique('ckpt')}"
+
+    def job(rounds: int) -> dict[str, Any]:
+        request = request_for(
+            split_dataset,
+            XGBOOST_IMAGE,
+            2,
+            "ShardedByS3Key",
+            HyperParameters={"objective": "reg:logistic", "num_round": str(rounds), "max_depth": "2"},
+            CheckpointConfig={"S3Uri": checkpoints},
+        )
+        sagemaker.create_training_job(**request)
+        return wait(sagemaker, request["TrainingJobName"])
+
+    first = job(4)
+    assert first["TrainingJobStatus"] == "Completed", first.get("FailureReason")
+    bucket, prefix = checkpoints[len("s3://") :].split("/", 1)
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=prefix + "/")["Contents"]]
+    assert sorted(key.rsplit("/", 1)[1] for key in keys) == [f"xgboost-checkpoint.{i}" for i in range(4)]
+
+    second = job(7)
+    assert second["TrainingJobStatus"] == "Completed", second.get("FailureReason")
+    assert booster_of(s3, second["ModelArtifacts"]["S3ModelArtifacts"]).num_boosted_rounds() == 7
+    texts = host_logs(logs, second["TrainingJobName"])
+    for host in ("algo-1", "algo-2"):
+        assert "Resuming from iteration 4" in texts[host]
