@@ -143,9 +143,8 @@ class ClusterTraining:
         training_hosts = self._hosts_with_data(channels)
         if len(training_hosts) > 1:
             self.runner.log.write(f"Distributed training over xgboost's collective on {training_hosts}")
-        content_types = {
-            c["ChannelName"]: c.get("ContentType", "text/csv") for c in self.job["InputDataConfig"]
-        }
+        # None: the channel gave no ContentType, and the algorithm applies its default, as on one host.
+        content_types = {c["ChannelName"]: c.get("ContentType") for c in self.job["InputDataConfig"]}
         hyperparameters = dict(self.job.get("HyperParameters", {}))
         if "nthread" not in hyperparameters:
             # Each SageMaker instance has its own CPUs; here the hosts share this machine's, and xgboost

@@ -34,7 +34,7 @@ class HostSpec:
     """Everything one host needs, written by the runner as JSON."""
 
     channels: dict[str, str]  # channel name -> this host's folder of it
-    content_types: dict[str, str]
+    content_types: dict[str, str | None]  # None: no ContentType given
     hyperparameters: dict[str, str]
     model_dir: str
     checkpoint_dir: str | None
