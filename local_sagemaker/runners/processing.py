@@ -11,6 +11,7 @@ from local_sagemaker.containers.runtime import NO_BUBBLEWRAP, container_environm
 from local_sagemaker.job_errors import AlgorithmError
 from local_sagemaker.jobs import PROCESSING, JobKind
 from local_sagemaker.runners.base import JobRunner, StopRequested
+from local_sagemaker.runners.processing_cluster import ClusterProcessing, processing_instance_count
 from local_sagemaker.s3io import DataError, download_prefix, upload_directory
 from local_sagemaker.sandbox import Sandbox
 
@@ -25,6 +26,8 @@ class ProcessingRunner(JobRunner):
         return {"ExitMessage": self.exit_message} if self.exit_message else {}
 
     def execute(self) -> dict[str, Any]:
+        if processing_instance_count(self.job) > 1:
+            return ClusterProcessing.for_runner(self).run()
         sandbox = Sandbox(self.sandbox("sandbox"))
         for item in self.job.get("ProcessingInputs", []):
             self.check_stop()

@@ -51,6 +51,7 @@ PROCESSING_NETWORK_ISOLATION = _ISOLATION + "test_network_isolation_cuts_the_loc
 _DISTRIBUTED = "tests/unit/local_sagemaker/test_distributed_training.py::"
 DISTRIBUTED_XGBOOST = _DISTRIBUTED + "test_sharded_hosts_train_one_xgboost_model_like_one_host_on_all_data"
 DISTRIBUTED_SCRIPT = _DISTRIBUTED + "test_script_mode_hosts_see_each_other_by_name"
+DISTRIBUTED_PROCESSING = _DISTRIBUTED + "test_processing_runs_on_every_host_with_its_share_of_the_inputs"
 _SCRIPT_MODE = "tests/unit/local_sagemaker/test_script_mode.py::"
 SCRIPT_MODE_RUNS = _SCRIPT_MODE + "test_scikit_learn_script_mode_gets_the_toolkit_environment"
 ENTRYPOINT_RUNS = _SCRIPT_MODE + "test_container_entrypoint_runs_any_program"
@@ -92,7 +93,6 @@ VPC = "VPC placement: jobs run on this machine's network"
 ROLE = "IAM role: jobs run with the local service's own rights"
 INSTANCE = "instance type and disk size: jobs run on this machine"
 EXPERIMENTS = "SageMaker Experiments are not part of the local service; the config is kept in the description"
-ONE_HOST = "one host: needs InstanceCount 1 (the only count supported locally), which leaves nothing to place"
 KEPT = "kept as given and returned by DescribeModelPackage"
 TAGS = "tags are stored and served by ListTags"
 
@@ -238,7 +238,7 @@ ROWS: tuple[Row, ...] = (
     implemented("CreateProcessingJob", "ProcessingInputs[].S3Input.LocalPath", PROCESSING_PATHS, "under /opt/ml/processing/"),
     implemented("CreateProcessingJob", "ProcessingInputs[].S3Input.S3DataType", PROCESSING_RUNS, values=("S3Prefix",)),
     implemented("CreateProcessingJob", "ProcessingInputs[].S3Input.S3InputMode", PROCESSING_RUNS, "files are downloaded before the script starts", values=("File",)),
-    no_local_effect("CreateProcessingJob", "ProcessingInputs[].S3Input.S3DataDistributionType", f"sharding between hosts: {ONE_HOST}"),
+    implemented("CreateProcessingJob", "ProcessingInputs[].S3Input.S3DataDistributionType", DISTRIBUTED_PROCESSING, "FullyReplicated: every host gets every object; ShardedByS3Key: the objects in key order dealt to the hosts in turn"),
     implemented("CreateProcessingJob", "ProcessingInputs[].S3Input.S3CompressionType", PROCESSING_RUNS, "uncompressed objects only", values=("None",)),
     rejected("CreateProcessingJob", "ProcessingInputs[].DatasetDefinition", "Athena and Redshift datasets are not available locally; use S3Input"),
     implemented("CreateProcessingJob", "ProcessingOutputConfig", PROCESSING_RUNS),
@@ -254,7 +254,7 @@ ROWS: tuple[Row, ...] = (
     implemented("CreateProcessingJob", "ProcessingJobName", PROCESSING_RUNS),
     implemented("CreateProcessingJob", "ProcessingResources", PROCESSING_RUNS),
     implemented("CreateProcessingJob", "ProcessingResources.ClusterConfig", PROCESSING_RUNS),
-    implemented("CreateProcessingJob", "ProcessingResources.ClusterConfig.InstanceCount", PROCESSING_RUNS, "one host; several are not supported locally yet", values=(1,)),
+    implemented("CreateProcessingJob", "ProcessingResources.ClusterConfig.InstanceCount", DISTRIBUTED_PROCESSING, f"hosts algo-1 ... algo-N run the entrypoint side by side under bubblewrap (own /opt/ml, name, resourceconfig.json, log stream); outputs of all hosts are uploaded; 1 to {MAX_LOCAL_HOSTS} locally"),
     no_local_effect("CreateProcessingJob", "ProcessingResources.ClusterConfig.InstanceType", INSTANCE),
     no_local_effect("CreateProcessingJob", "ProcessingResources.ClusterConfig.VolumeSizeInGB", INSTANCE),
     no_local_effect("CreateProcessingJob", "ProcessingResources.ClusterConfig.VolumeKmsKeyId", KMS),
@@ -269,7 +269,7 @@ ROWS: tuple[Row, ...] = (
     implemented("CreateProcessingJob", "AppSpecification.ContainerArguments", PROCESSING_RUNS),
     implemented("CreateProcessingJob", "Environment", PROCESSING_FAILS, "set for the script (the test script fails on purpose when told so)"),
     no_local_effect("CreateProcessingJob", "NetworkConfig", VPC),
-    no_local_effect("CreateProcessingJob", "NetworkConfig.EnableInterContainerTrafficEncryption", "one host: there is no traffic between containers"),
+    no_local_effect("CreateProcessingJob", "NetworkConfig.EnableInterContainerTrafficEncryption", "traffic between a job's hosts never leaves this machine's loopback interface"),
     implemented("CreateProcessingJob", "NetworkConfig.EnableNetworkIsolation", PROCESSING_NETWORK_ISOLATION, "true runs the script in its own network namespace (bubblewrap): no network but loopback"),
     no_local_effect("CreateProcessingJob", "RoleArn", ROLE),
     implemented("CreateProcessingJob", "Tags", TAGS_AND_LISTS, TAGS, covers_members=True),

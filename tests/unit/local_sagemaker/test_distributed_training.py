@@ -380,3 +380,92 @@ def test_the_master_checkpoints_and_every_host_resumes_from_them(
     texts = host_logs(logs, second["TrainingJobName"])
     for host in ("algo-1", "algo-2"):
         assert "Resuming from iteration 4" in texts[host]
+
+
+PROCESSING_SCRIPT = textwrap.dedent(
+    """
+    import json, os, socket
+    config = json.load(open("/opt/ml/config/resourceconfig.json"))
+    host = config["current_host"]
+    record = {
+        "config": config,
+        "hostname": socket.gethostname(),
+        "train": sorted(os.listdir("/opt/ml/processing/input/train")),
+        "peer": socket.gethostbyname([h for h in config["hosts"] if h != host][0]),
+    }
+    json.dump(record, open(f"/opt/ml/processing/output/{host}.json", "w"))
+    """
+)
+
+
+def test_processing_runs_on_every_host_with_its_share_of_the_inputs(
+    sagemaker: Any, s3: Any, split_dataset: dict[str, Any]
+) -> None:
+    """ClusterConfig.InstanceCount 2 ("How Amazon SageMaker Processing Runs Your Processing Container
+    Image": the job completes when every container exits 0): each host runs the entrypoint with its name in
+    /opt/ml/config/resourceconfig.json ("How Amazon SageMaker Processing Provides Configuration
+    Information"), its ShardedByS3Key share of one input and all of the replicated code input; the output
+    folders of both hosts reach the output's S3Uri."""
+    bucket, prefix = split_dataset["bucket"], split_dataset["prefix"]
+    name = unique("dist-process")
+    code_key = f"{prefix}/{name}/code/process.py"
+    s3.put_object(Bucket=bucket, Key=code_key, Body=PROCESSING_SCRIPT.encode())
+
+    def processing_input(input_name: str, uri: str, local: str, distribution: str) -> dict[str, Any]:
+        return {
+            "InputName": input_name,
+            "S3Input": {
+                "S3Uri": uri,
+                "LocalPath": local,
+                "S3DataType": "S3Prefix",
+                "S3InputMode": "File",
+                "S3DataDistributionType": distribution,
+            },
+        }
+
+    output_uri = f"s3://{bucket}/{prefix}/{name}/out"
+    sagemaker.create_processing_job(
+        ProcessingJobName=name,
+        RoleArn=ROLE,
+        AppSpecification={
+            "ImageUri": SKLEARN_IMAGE,
+            "ContainerEntrypoint": ["python3", "/opt/ml/processing/input/code/process.py"],
+        },
+        ProcessingInputs=[
+            processing_input(
+                "code", f"s3://{bucket}/{code_key}", "/opt/ml/processing/input/code", "FullyReplicated"
+            ),
+            processing_input(
+                "train", split_dataset["uris"]["train"], "/opt/ml/processing/input/train", "ShardedByS3Key"
+            ),
+        ],
+        ProcessingOutputConfig={
+            "Outputs": [
+                {
+                    "OutputName": "records",
+                    "S3Output": {
+                        "S3Uri": output_uri,
+                        "LocalPath": "/opt/ml/processing/output",
+                        "S3UploadMode": "EndOfJob",
+                    },
+                }
+            ]
+        },
+        ProcessingResources={
+            "ClusterConfig": {"InstanceCount": 2, "InstanceType": "ml.m5.large", "VolumeSizeInGB": 10}
+        },
+        StoppingCondition={"MaxRuntimeInSeconds": 300},
+    )
+    job = wait_until_done(
+        lambda: sagemaker.describe_processing_job(ProcessingJobName=name), "ProcessingJobStatus"
+    )
+    assert job["ProcessingJobStatus"] == "Completed", job.get("FailureReason")
+    records = {
+        host: json.loads(s3.get_object(Bucket=bucket, Key=f"{prefix}/{name}/out/{host}.json")["Body"].read())
+        for host in ("algo-1", "algo-2")
+    }
+    for index, (host, record) in enumerate(records.items()):
+        assert record["config"] == {"current_host": host, "hosts": ["algo-1", "algo-2"]}
+        assert record["hostname"] == host
+        assert record["train"] == [f"part-{index}.csv"]
+    assert records["algo-1"]["peer"] != records["algo-2"]["peer"]  # each resolves the other's own address
