@@ -4,12 +4,15 @@ SageMaker names a job's instances algo-1 ... algo-N and lets them resolve each o
 (resourceconfig.json, SM_HOSTS). Locally every host is a process on this machine: each gets its own
 loopback address (127.a.b.i, any of which Linux routes to `lo`), so hosts can listen on the same port
 without clashing, and a hosts file that bubblewrap binds at /etc/hosts maps the names to those addresses.
-The a.b block is chosen per job, so two jobs running at once do not share addresses.
+The a.b block is chosen per job, so two jobs running at once do not share addresses. Where only
+127.0.0.1 can be bound (macOS configures no other loopback address), every host gets 127.0.0.1 and the
+tracker a free port of its own instead.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import socket
 from dataclasses import dataclass
@@ -26,13 +29,25 @@ def host_names(count: int) -> tuple[str, ...]:
     return tuple(f"algo-{index}" for index in range(1, count + 1))
 
 
+class _NoSuchAddress(Exception):
+    """This machine routes no loopback address but 127.0.0.1."""
+
+
 def _port_free(address: str, port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         try:
             probe.bind((address, port))
-        except OSError:
+        except OSError as error:
+            if error.errno == errno.EADDRNOTAVAIL:
+                raise _NoSuchAddress from error
             return False
     return True
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def _address_block(seed: str) -> tuple[int, int]:
@@ -53,11 +68,15 @@ class Cluster:
     workdir: Path  # the job's working folder
     hosts: tuple[str, ...]
     addresses: dict[str, str]  # host name -> loopback address
+    tracker_port: int = TRACKER_PORT  # where the master's XGBoost tracker listens
 
     @classmethod
     def for_job(cls, workdir: Path, count: int) -> Cluster:
         hosts = host_names(count)
-        first, second = _address_block(str(workdir.resolve()))
+        try:
+            first, second = _address_block(str(workdir.resolve()))
+        except _NoSuchAddress:
+            return cls(workdir, hosts, dict.fromkeys(hosts, "127.0.0.1"), _free_port())
         addresses = {host: f"127.{first}.{second}.{index}" for index, host in enumerate(hosts, start=1)}
         return cls(workdir, hosts, addresses)
 

@@ -23,7 +23,7 @@ from local_sagemaker.algorithms.builtin_xgboost.names import TRAIN, VALIDATION
 from local_sagemaker.checkpoint_sync import synced_checkpoints
 from local_sagemaker.clock import now
 from local_sagemaker.config import aws_client
-from local_sagemaker.containers.cluster import TRACKER_PORT, Cluster
+from local_sagemaker.containers.cluster import Cluster
 from local_sagemaker.containers.host_group import HostGroup
 from local_sagemaker.containers.process import ProgramResult, run_program
 from local_sagemaker.containers.toolkit_env import runs_user_code
@@ -182,7 +182,7 @@ class ClusterTraining:
                     hosts=training_hosts,
                     current_host=host,
                     tracker_address=self.cluster.addresses[master],
-                    tracker_port=TRACKER_PORT,
+                    tracker_port=self.cluster.tracker_port,
                     result_file=str(result_file),
                     failure_file=str(failure_file),
                     tracker_ready_file=str(self.cluster.scratch(master) / "tracker-ready"),
