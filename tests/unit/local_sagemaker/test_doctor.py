@@ -26,8 +26,6 @@ def test_doctor_reports_a_deleted_artifact_and_a_version_without_data(
             "S3ModelArtifacts"
         ]
     gone = artifacts[lost["TrainingJobName"]]
-    bucket, _, key = gone[len("s3://") :].partition("/")
-    s3.delete_object(Bucket=bucket, Key=key)
     group = unique("doctor")
     sagemaker.create_model_package_group(ModelPackageGroupName=group)
     arn = sagemaker.create_model_package(
@@ -39,6 +37,10 @@ def test_doctor_reports_a_deleted_artifact_and_a_version_without_data(
         },
         ModelApprovalStatus="Approved",
     )["ModelPackageArn"]
+    # Registered while its data existed (CreateModelPackage refuses missing data), removed afterwards, as
+    # an S3 lifecycle rule or a person would.
+    bucket, _, key = gone[len("s3://") :].partition("/")
+    s3.delete_object(Bucket=bucket, Key=key)
 
     _, missing = doctor.findings(sagemaker, s3)
     by_what = {finding.what: finding for finding in missing}
