@@ -194,6 +194,9 @@ class FakeRunner:
     def write(self, line: str) -> None:
         self.lines.append(line)
 
+    def flush(self) -> None:
+        pass
+
     def secondary(self, status: str, message: str) -> None:
         self.lines.append(status)
 
@@ -241,6 +244,24 @@ def test_a_hang_waits_for_a_stop_and_may_shorten_the_enforced_max_runtime(
     assert faults.effective_max_runtime(3600, runtime) == 4
     assert faults.effective_max_runtime(3600, {}) == 3600
     assert faults.effective_max_runtime(None, {}) is None
+
+
+def test_a_crash_kills_the_jobs_process_once(tmp_path: Path, store: Store) -> None:
+    """`crash`: the worker dies of SIGKILL mid-job (what the OOM killer sends); a later attempt runs."""
+    import multiprocessing
+    import signal
+
+    faulty = book(
+        tmp_path, {"fault": "crash", "job": "tt-train-*", "exclude": "*-a[0-9]", "times": 1, "id": "c"}
+    )
+    worker = multiprocessing.get_context("fork").Process(
+        target=faulty.run_job_fault, args=(FakeRunner(store, "tt-train-1"),)
+    )
+    worker.start()
+    worker.join(timeout=30)
+    assert worker.exitcode == -signal.SIGKILL
+    faulty.run_job_fault(FakeRunner(store, "tt-train-1-a2"))  # returns: the later attempt is spared
+    assert faulty.counts()["c"] == {"fault": "crash", "matched": 1, "injected": 1}
 
 
 # the API: protocol and HTTP
