@@ -443,22 +443,10 @@ def test_a_failed_nightly_training_leaves_the_champion_and_the_registry_untouche
             "full_rounds": 3,
         },
     )
-    after = checker.list_model_packages(ModelPackageGroupName=group)["ModelPackageSummaryList"]
-    jobs = report.jobs_containing(checker, "-20310201-")
-    lost = report.lost_artifacts(checker, s3, group)
-    row = report.Row(
-        fault="AlgorithmError in nightly training, champion in place",
-        scenario="E: nightly_retrain",
-        injected=service.injected()["nightly algorithm error"],
-        runs=1,
-        retries=retries_in(result.run_id, "nightly_retrain"),
-        duplicates=report.duplicates(jobs),
-        orphans=report.orphans(checker, "-20310201-"),
-        lost_artifacts=len(lost),
-        outcome=f"run {result.state}; registry versions {len(after)}, champion "
-        + ("kept" if [v["ModelPackageArn"] for v in after] == [champion_arn] else "REPLACED"),
+    measured = Night(service, checker, s3, group, champion_arn, "-20310201-")
+    row, after, jobs, lost = measured.measure(
+        result, "AlgorithmError in nightly training, champion in place", "nightly algorithm error"
     )
-    report.record(row)
 
     assert_failed_cleanly(
         result,
@@ -490,6 +478,7 @@ def test_a_dying_or_hung_nightly_evaluation_never_promotes_the_candidate_and_kee
         "extra_rounds": 2,
         "full_rounds": 3,
     }
+    measured = Night(service, checker, s3, group, champion_arn, "-20310203-")
     for fault, rule, ended in (
         (
             "nightly evaluation dies (process SIGKILLed), champion in place",
@@ -499,22 +488,7 @@ def test_a_dying_or_hung_nightly_evaluation_never_promotes_the_candidate_and_kee
         ("nightly evaluation hangs to MaxRuntime, champion in place", "nightly evaluation hang", "Stopped"),
     ):
         result = run_or_rerun(night, "nightly_retrain", conf)
-        after = checker.list_model_packages(ModelPackageGroupName=group)["ModelPackageSummaryList"]
-        jobs = report.jobs_containing(checker, "-20310203-")
-        lost = report.lost_artifacts(checker, s3, group)
-        row = report.Row(
-            fault=fault,
-            scenario="E: nightly_retrain",
-            injected=service.injected()[rule],
-            runs=1,
-            retries=retries_in(result.run_id, "nightly_retrain"),
-            duplicates=report.duplicates(jobs),
-            orphans=report.orphans(checker, "-20310203-"),
-            lost_artifacts=len(lost),
-            outcome=f"run {result.state}; registry versions {len(after)}, champion "
-            + ("kept" if [v["ModelPackageArn"] for v in after] == [champion_arn] else "REPLACED"),
-        )
-        report.record(row)
+        row, after, jobs, lost = measured.measure(result, fault, rule)
 
         assert_failed_cleanly(
             result,
@@ -543,6 +517,40 @@ def test_a_dying_or_hung_nightly_evaluation_never_promotes_the_candidate_and_kee
 
 
 # helpers
+@dataclass
+class Night:
+    """A nightly_retrain scenario with a seeded champion: what one run of it left, as a row of the table."""
+
+    service: FaultyService
+    checker: Any
+    s3: Any
+    group: str
+    champion_arn: str
+    partition: str  # "-YYYYMMDD-", the part of the night's job names its data partition fixes
+
+    def measure(
+        self, result: DagRunResult, fault: str, rule: str
+    ) -> tuple[report.Row, list[dict[str, Any]], list[report.Job], list[str]]:
+        after = self.checker.list_model_packages(ModelPackageGroupName=self.group)["ModelPackageSummaryList"]
+        jobs = report.jobs_containing(self.checker, self.partition)
+        lost = report.lost_artifacts(self.checker, self.s3, self.group)
+        kept = [v["ModelPackageArn"] for v in after] == [self.champion_arn]
+        row = report.Row(
+            fault=fault,
+            scenario="E: nightly_retrain",
+            injected=self.service.injected()[rule],
+            runs=1,
+            retries=retries_in(result.run_id, "nightly_retrain"),
+            duplicates=report.duplicates(jobs),
+            orphans=report.orphans(self.checker, self.partition),
+            lost_artifacts=len(lost),
+            outcome=f"run {result.state}; registry versions {len(after)}, champion "
+            + ("kept" if kept else "REPLACED"),
+        )
+        report.record(row)
+        return row, after, jobs, lost
+
+
 def seed_champion(checker: Any, s3: Any, bucket: str, group: str, data_date: str) -> str:
     """An approved version, as an earlier night would have registered it."""
     import io
