@@ -73,6 +73,8 @@ def test_a_plan_comes_from_the_environment_or_a_file_and_the_file_wins(tmp_path:
         ({"fault": "server_error", "operation": "X", "times": 1, "code": "ThrottlingException"}, "one of"),
         ({"fault": "throttle", "operation": "X", "times": 1, "job_kind": "training-job"}, "job faults"),
         ({"fault": "hang", "job": "*", "times": 1, "code": "SlowDown"}, "no `code`"),
+        ({"fault": "crash", "times": 1}, "needs `job`"),
+        ({"fault": "crash", "job": "*", "times": 1, "max_runtime_seconds": 3}, "only to hang"),
         ({"fault": "throttle", "operation": "X", "times": 0}, "greater than or equal to 1"),
         ({"fault": "throttle", "operation": "X", "rate": 1.5}, "less than or equal to 1"),
         ({"fault": "throttle", "operation": "X", "times": 1, "typo": 1}, "Extra inputs"),
