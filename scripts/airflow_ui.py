@@ -126,6 +126,14 @@ class AirflowUI:
     def get(self, path: str, auth: bool = True) -> Any:
         return self.call("GET", path, None, auth)
 
+    def get_text(self, path: str) -> str:
+        """A page (not JSON) behind the login, e.g. a plugin's app."""
+        request = urllib.request.Request(
+            f"{self.url}{path}", headers={"Authorization": f"Bearer {self.token()}"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return str(answer.read().decode())
+
     def call(self, method: str, path: str, body: Any = None, auth: bool = True) -> Any:
         headers = {"Content-Type": "application/json"}
         if auth:

@@ -198,6 +198,9 @@ class CeleryCluster:
     def call(self, method: str, path: str, body: Any = None) -> Any:
         return self.api.call(method, path, body)
 
+    def get_text(self, path: str) -> str:
+        return self.api.get_text(path)
+
     def stop(self) -> None:
         # Every component at once (each waits on its own warm shutdown), the database and broker last.
         for process in self.processes.values():

@@ -11,7 +11,16 @@ from local_sagemaker.operations.context import ServiceContext, require_s3_uri
 from local_sagemaker.operations.jobs import job_operations
 from local_sagemaker.transform.settings import check_request
 
-SUPPORTED_CONTENT_TYPES = ("text/csv", "text/libsvm")
+# What the XGBoost container's /invocations parses (serve_utils.parse_content_data); Parquet is training-only.
+SUPPORTED_CONTENT_TYPES = (
+    "text/csv",
+    "csv",
+    "text/libsvm",
+    "text/x-libsvm",
+    "libsvm",
+    "application/x-recordio-protobuf",
+    "recordio-protobuf",
+)
 
 
 def prepare_transform(ctx: ServiceContext, body: dict[str, Any]) -> None:
@@ -35,11 +44,12 @@ def prepare_transform(ctx: ServiceContext, body: dict[str, Any]) -> None:
             "by the local service; use S3Prefix or ManifestFile"
         )
     require_s3_uri(source["S3Uri"], "TransformInput.DataSource.S3DataSource.S3Uri")
-    content_type = body["TransformInput"].get("ContentType", "text/csv").split(";")[0].strip()
+    content_type = body["TransformInput"].get("ContentType", "text/csv").split(";")[0].strip().lower()
     if content_type not in SUPPORTED_CONTENT_TYPES:
+        training_only = " (Parquet is read by training only)" if "parquet" in content_type else ""
         raise ValidationException(
-            f"TransformInput.ContentType: {content_type!r} is not supported by the XGBoost container; "
-            f"use one of {', '.join(SUPPORTED_CONTENT_TYPES)}"
+            f"TransformInput.ContentType: {content_type!r} is not supported by the XGBoost container, which "
+            f"would answer 415{training_only}; use one of {', '.join(SUPPORTED_CONTENT_TYPES)}"
         )
     require_s3_uri(body["TransformOutput"]["S3OutputPath"], "TransformOutput.S3OutputPath")
     check_request(body, container)

@@ -21,7 +21,7 @@ class TrainingRunner(JobRunner):
     def execute(self) -> dict[str, Any]:
         self.secondary("Downloading", "Downloading input data")
         channels = {}
-        content_types = {}
+        content_types: dict[str, str | None] = {}
         for channel in self.job.get("InputDataConfig", []):
             self.check_stop()
             name = channel["ChannelName"]
@@ -29,7 +29,7 @@ class TrainingRunner(JobRunner):
             files = download_prefix(self.s3, channel["DataSource"]["S3DataSource"]["S3Uri"], destination)
             self.log.write(f"Downloaded {len(files)} file(s) for channel {name}")
             channels[name] = destination
-            content_types[name] = channel.get("ContentType", "text/csv")
+            content_types[name] = channel.get("ContentType")  # None: the algorithm's own default
 
         self.secondary("Training", "Training image download completed. Training in progress.")
         if runs_user_code(self.job):

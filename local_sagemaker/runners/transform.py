@@ -34,7 +34,7 @@ class TransformRunner(JobRunner):
     def execute(self) -> dict[str, Any]:
         container = self._container()
         settings = read_settings(self.job, container)
-        server = XGBoostBatchServer(self._fetch_model(container), settings.environment)
+        server = XGBoostBatchServer(self._fetch_model(container), settings.environment, settings.accept)
         source = self.job["TransformInput"]["DataSource"]["S3DataSource"]
         objects = input_objects(self.s3, source["S3DataType"], source["S3Uri"])
         # The line SageMaker's data log starts with.

@@ -37,6 +37,11 @@ TRANSFORM_OVERSIZE = _RULES + "test_a_record_larger_than_the_payload_fails_the_j
 TRANSFORM_REFUSALS = _RULES + "test_what_cannot_run_is_refused_naming_the_field"
 TRANSFORM_ENVIRONMENT = _RULES + "test_environment_reaches_the_container"
 TRANSFORM_RUNS = _JOBS + "test_batch_transform_writes_one_prediction_per_row"
+_FORMATS = "tests/unit/local_sagemaker/test_xgboost_formats.py::"
+TRAINING_FORMATS = _FORMATS + "test_parquet_and_recordio_channels_train_as_csv_does"
+TRAINING_CONTENT_TYPES = _FORMATS + "test_bad_mixed_and_missing_content_types_fail_the_job_saying_why"
+TRANSFORM_RECORDIO = _FORMATS + "test_recordio_protobuf_input_answers_one_line_per_record"
+TRANSFORM_SELECTABLE = _FORMATS + "test_selectable_inference_output_in_every_accept_type"
 TRANSFORM_UNKNOWN_MODEL = _JOBS + "test_transform_of_an_unknown_model_is_rejected"
 PROCESSING_RUNS = _JOBS + "test_processing_runs_the_script_in_a_sandbox_and_uploads_outputs"
 PROCESSING_PATHS = _JOBS + "test_processing_paths_outside_opt_ml_processing_are_rejected"
@@ -117,7 +122,7 @@ ROWS: tuple[Row, ...] = (
     rejected("CreateTrainingJob", "InputDataConfig[].DataSource.S3DataSource.HubAccessConfig", "SageMaker Hub content is not available locally"),
     rejected("CreateTrainingJob", "InputDataConfig[].DataSource.FileSystemDataSource", "only S3 data sources are supported locally (no EFS or FSx)"),
     rejected("CreateTrainingJob", "InputDataConfig[].DataSource.DatasetSource", "only S3 data sources are supported locally"),
-    implemented("CreateTrainingJob", "InputDataConfig[].ContentType", TRAINING_RUNS, "text/csv (label first) and text/libsvm"),
+    implemented("CreateTrainingJob", "InputDataConfig[].ContentType", TRAINING_FORMATS, "the XGBoost container's: text/csv (label first; csv_weights), text/libsvm (the default when absent), application/x-parquet, application/x-recordio-protobuf; validation is read as train's type (a different one is refused); see docs/xgboost-formats.md"),
     implemented("CreateTrainingJob", "InputDataConfig[].CompressionType", TRAINING_RUNS, "uncompressed objects only", values=("None",)),
     implemented("CreateTrainingJob", "InputDataConfig[].RecordWrapperType", TRAINING_RUNS, "plain records only", values=("None",)),
     implemented("CreateTrainingJob", "InputDataConfig[].InputMode", TRAINING_RUNS, "files are downloaded before training", values=("File", "FastFile")),
@@ -186,18 +191,18 @@ ROWS: tuple[Row, ...] = (
     no_local_effect("CreateTransformJob", "ModelClientConfig", "the model is called in-process, not through HTTP invocations that can time out"),
     implemented("CreateTransformJob", "MaxPayloadInMB", TRANSFORM_OVERSIZE, "mini-batches up to the limit; a larger record fails the job; 0 (chunked) is refused as for built-in algorithms"),
     implemented("CreateTransformJob", "BatchStrategy", TRANSFORM_OVERSIZE, "MultiRecord packs whole records up to MaxPayloadInMB; SingleRecord sends one per request"),
-    implemented("CreateTransformJob", "Environment", TRANSFORM_ENVIRONMENT, "added to the model container's; XGBoost reads MAX_CONTENT_LENGTH; SAGEMAKER_INFERENCE_OUTPUT is refused"),
+    implemented("CreateTransformJob", "Environment", TRANSFORM_ENVIRONMENT, "added to the model container's; XGBoost reads MAX_CONTENT_LENGTH, SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT and SAGEMAKER_INFERENCE_OUTPUT (selected keys per record, test_selectable_inference_output_in_every_accept_type)"),
     implemented("CreateTransformJob", "TransformInput", TRANSFORM_RUNS),
     implemented("CreateTransformJob", "TransformInput.DataSource", TRANSFORM_RUNS),
     implemented("CreateTransformJob", "TransformInput.DataSource.S3DataSource", TRANSFORM_RUNS),
     implemented("CreateTransformJob", "TransformInput.DataSource.S3DataSource.S3DataType", TRANSFORM_MANIFEST, "one <key>.out per object under the prefix or listed in the manifest", values=("S3Prefix", "ManifestFile")),
     implemented("CreateTransformJob", "TransformInput.DataSource.S3DataSource.S3Uri", TRANSFORM_RUNS),
-    implemented("CreateTransformJob", "TransformInput.ContentType", TRANSFORM_RUNS, "text/csv and text/libsvm"),
+    implemented("CreateTransformJob", "TransformInput.ContentType", TRANSFORM_RECORDIO, "what the XGBoost container parses: text/csv, text/libsvm, application/x-recordio-protobuf; application/x-parquet (training only) is refused"),
     implemented("CreateTransformJob", "TransformInput.CompressionType", TRANSFORM_GZIP_MANY, "Gzip objects are gunzipped while streamed", values=("None", "Gzip")),
     implemented("CreateTransformJob", "TransformInput.SplitType", TRANSFORM_GZIP_MANY, "None sends the object whole; Line and RecordIO cut at records", values=("None", "Line", "RecordIO")),
     implemented("CreateTransformJob", "TransformOutput", TRANSFORM_RUNS),
     implemented("CreateTransformJob", "TransformOutput.S3OutputPath", TRANSFORM_RUNS),
-    implemented("CreateTransformJob", "TransformOutput.Accept", TRANSFORM_REFUSALS, "the XGBoost container's accept types; in batch mode it answers one line per record whatever the type", values=("text/csv", "application/json", "application/jsonlines", "application/x-recordio-protobuf")),
+    implemented("CreateTransformJob", "TransformOutput.Accept", TRANSFORM_SELECTABLE, "the XGBoost container's accept types; in batch mode it answers one str(prediction) line per record whatever the type, unless SAGEMAKER_INFERENCE_OUTPUT selects keys, which are answered in the Accept type; */* means SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT (text/csv unless set)", values=("text/csv", "application/json", "application/jsonlines", "application/x-recordio-protobuf", "*/*")),
     implemented("CreateTransformJob", "TransformOutput.AssembleWith", TRANSFORM_JOIN, "Line ends every record with a newline; None concatenates", values=("None", "Line")),
     no_local_effect("CreateTransformJob", "TransformOutput.KmsKeyId", KMS),
     rejected("CreateTransformJob", "DataCaptureConfig", "capturing inference data to S3 is not implemented locally"),

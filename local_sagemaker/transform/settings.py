@@ -20,9 +20,7 @@ XGBOOST_ACCEPTS = ("text/csv", "application/json", "application/jsonlines", "app
 # Record formats DataProcessing applies to ("Associate Prediction Results with Input Records").
 DATA_PROCESSING_TYPES = ("text/csv", "application/json", "application/jsonlines")
 # Environment variables the XGBoost container reads whose effect the local service does not reproduce.
-_UNSUPPORTED_ENVIRONMENT = {
-    "SAGEMAKER_INFERENCE_OUTPUT": "selectable inference output is not implemented locally",
-}
+_UNSUPPORTED_ENVIRONMENT: dict[str, str] = {}
 
 
 def media_type(content_type: str | None) -> str:
@@ -67,14 +65,20 @@ def read_settings(job: Mapping[str, Any], container: Mapping[str, Any]) -> Trans
         batch_strategy=job.get("BatchStrategy", "MultiRecord"),
         max_payload_bytes=int(job.get("MaxPayloadInMB", _XGBOOST_DEFAULT_PAYLOAD_MB)) * MEGABYTE,
         max_concurrent=int(job.get("MaxConcurrentTransforms") or os.cpu_count() or 1),
-        accept=transform_output.get("Accept")
-        or environment.get("SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT", "text/csv"),
+        accept=_accept(transform_output.get("Accept"), environment),
         assemble_with=transform_output.get("AssembleWith", "None"),
         input_filter=processing.get("InputFilter") or "$",
         join_source=processing.get("JoinSource", "None"),
         output_filter=processing.get("OutputFilter") or "$",
         environment=environment,
     )
+
+
+def _accept(accept: str | None, environment: Mapping[str, str]) -> str:
+    """No Accept, or */*, is the container's SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT (text/csv unless set; serve.py)."""
+    if not accept or media_type(accept) == "*/*":
+        return environment.get("SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT", "text/csv")
+    return accept
 
 
 def check_request(job: Mapping[str, Any], container: Mapping[str, Any]) -> TransformSettings:

@@ -9,21 +9,27 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import time
+import uuid
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from retraining.history import read_group
+from scripts import cluster_load
 from scripts.backing_services import missing_packages
 from scripts.celery_cluster import CeleryCluster
+from scripts.cluster_load import NightlyLoad
 
 # Its own xdist group: one cluster, and the tests that use it run on one pytest worker.
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("celery-cluster")]
 
 DAGS = ["train_and_transform", "tune_and_transform", "nightly_retrain"]
-TERMINAL = {"success", "failed"}
+FIRST_NIGHT = date(2026, 5, 1)  # not the SQLite backfill test's nights, so these train for real
+NIGHTS = 2
+NIGHTLY_SETTINGS = {"rows_per_day": 1500, "full_retrain_every_days": 0, "extra_rounds": 8, "full_rounds": 30}
 
 
 @pytest.fixture(scope="module")
@@ -43,17 +49,6 @@ def cluster(local_stack: Any) -> Iterator[CeleryCluster]:
         running.stop()
         if not os.environ.get("CELERY_CLUSTER_KEEP"):  # set it to read the components' logs afterwards
             shutil.rmtree(root, ignore_errors=True)
-
-
-def wait_for_run(cluster: CeleryCluster, dag_id: str, run_id: str, timeout: float) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    run: dict[str, Any] = {}
-    while time.monotonic() < deadline:
-        run = cluster.get(f"/api/v2/dags/{dag_id}/dagRuns/{run_id}")
-        if run["state"] in TERMINAL:
-            return run
-        time.sleep(3)
-    raise TimeoutError(f"{dag_id} {run_id} still {run.get('state')} after {timeout}s")
 
 
 def test_every_component_is_its_own_process_running_the_compose_settings(cluster: CeleryCluster) -> None:
@@ -92,36 +87,49 @@ def test_every_component_is_its_own_process_running_the_compose_settings(cluster
     }
 
 
-@pytest.mark.timeout(900)
-def test_a_run_triggered_through_the_api_runs_on_the_celery_workers(cluster: CeleryCluster) -> None:
-    dag_id = "train_and_transform"
-    cluster.call("PATCH", f"/api/v2/dags/{dag_id}", {"is_paused": False})
-    run = cluster.call(
-        "POST",
-        f"/api/v2/dags/{dag_id}/dagRuns",
-        {"logical_date": "2026-11-02T00:00:00Z", "conf": {"rows": 1500, "num_round": 4}},
+@pytest.mark.timeout(1200)
+def test_a_backfill_and_a_ui_triggered_run_share_the_celery_workers(
+    cluster: CeleryCluster, sagemaker: Any
+) -> None:
+    """Issue 16's load, scaled to the suite: a backfill of `nightly_retrain` (`airflow backfill create`)
+    while `train_and_transform` is triggered through the REST API, as the UI does (Airflow's REST API v2
+    and backfill docs). `python -m bench scale` runs the same load over 14 nights."""
+    load = NightlyLoad(
+        group=f"celery-{uuid.uuid4().hex[:8]}",
+        first_night=FIRST_NIGHT,
+        nights=NIGHTS,
+        settings=NIGHTLY_SETTINGS,
     )
-    finished = wait_for_run(cluster, dag_id, run["dag_run_id"], timeout=600)
-    tasks = cluster.get(f"/api/v2/dags/{dag_id}/dagRuns/{run['dag_run_id']}/taskInstances")["task_instances"]
-    assert finished["state"] == "success", [(t["task_id"], t["state"]) for t in tasks]
+    since = load.logical_date(0).isoformat().replace("+00:00", "Z")
+    runs = cluster_load.start(cluster, lambda *args: cluster.airflow(*args), load, ["train_and_transform"])
+    cluster_load.wait(cluster, load, runs, since, timeout=1000)
+    report = cluster_load.report(cluster, sagemaker, load, runs, since)
+
+    assert report.night_states == ["success"] * NIGHTS, report
+    assert report.night_dates == [load.logical_date(i).date().isoformat() for i in range(NIGHTS)]
+    assert not report.nights_overlapped, "max_active_runs 1: a night started before the last one ended"
+    assert report.triggered_states == {"train_and_transform": "success"}
+    assert report.duplicate_jobs == {}, "a task started a second SageMaker job"
+    assert report.unreadable_logs == [] and report.not_done_tasks == []
+    history = read_group(sagemaker, load.group)
+    assert [(r["data_date"], r["version"]) for r in history] == [
+        (day, version) for version, day in enumerate(load.partitions(), start=1)
+    ]
+    assert history[0]["training_mode"] == "full"
+    # The plugin: the train task's link opens its job's page; the model-history page lists the nights.
+    job_pages = [url for url in report.link_targets if "/jobs/" in url]
+    assert job_pages, report.link_targets
+    job = job_pages[0].rstrip("/").rsplit("/", 1)[-1]
+    assert sagemaker.describe_training_job(TrainingJobName=job)["TrainingJobStatus"] == "Completed"
+    assert all(day in report.history_page for day in load.partitions())
+
+    # Every task ran on a Celery worker, and both workers took some.
+    run_id = runs.triggered["train_and_transform"]
+    tasks = cluster.get(f"/api/v2/dags/train_and_transform/dagRuns/{run_id}/taskInstances")["task_instances"]
     assert {t["executor"] or "CeleryExecutor" for t in tasks} == {"CeleryExecutor"}
     assert {t["queue"] for t in tasks} == {"default"}
-
-    # Every task's log, read through the API server (the workers write it to the shared log folder).
-    for task in tasks:
-        log = cluster.get(
-            f"/api/v2/dags/{dag_id}/dagRuns/{run['dag_run_id']}/taskInstances/{task['task_id']}"
-            f"/logs/{task['try_number']}"
-        )
-        text = str(log["content"])
-        assert task["task_id"] in text or "Task instance" in text or len(text) > 100, (
-            task["task_id"],
-            text[:500],
-        )
-
-    # The Celery workers, not the scheduler, ran them: each worker's log shows the tasks it received.
     received = {
         name: cluster.log_file(name).read_text(errors="replace").count("execute_workload")
         for name in ("worker-1", "worker-2")
     }
-    assert sum(received.values()) >= len(tasks), received
+    assert all(received.values()) and sum(received.values()) >= len(tasks), received

@@ -1,28 +1,41 @@
-"""Channel data as the container reads it: content types, CSV (label first) and libsvm files."""
+"""Channel data as the container reads it: content types, CSV (label first) and libsvm files.
+
+Content types and their messages follow sagemaker-xgboost-container's data_utils.get_content_type; Parquet and
+RecordIO-protobuf channels are read in columnar_channels.py.
+"""
 
 from __future__ import annotations
 
+import io
 import math
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from local_sagemaker.algorithms.builtin_xgboost.columnar_channels import parquet_dmatrix, recordio_dmatrix
 from local_sagemaker.algorithms.builtin_xgboost.log_capture import xgboost_reason
 from local_sagemaker.job_errors import AlgorithmError
 
 if TYPE_CHECKING:
     import xgboost
 
-CSV, LIBSVM = "csv", "libsvm"
+CSV, LIBSVM, PARQUET, RECORDIO_PROTOBUF = "csv", "libsvm", "parquet", "recordio-protobuf"
 _CONTENT_TYPES = {
-    "text/csv": CSV,
     "csv": CSV,
+    "libsvm": LIBSVM,
+    "parquet": PARQUET,
+    "recordio-protobuf": RECORDIO_PROTOBUF,
+    "text/csv": CSV,
     "text/libsvm": LIBSVM,
     "text/x-libsvm": LIBSVM,
-    "libsvm": LIBSVM,
+    "application/x-parquet": PARQUET,
+    "application/x-recordio-protobuf": RECORDIO_PROTOBUF,
 }
+# What a channel without a ContentType is read as (the container's channel_validation default).
+DEFAULT_CONTENT_TYPE = "text/libsvm"
 # pandas' default missing-value tokens; the slow CSV pass must agree with the fast one.
 _MISSING_TOKENS = frozenset(
     {"", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>"}
@@ -35,13 +48,15 @@ def content_format(content_type: str, where: str) -> str:
     form = _CONTENT_TYPES.get(media)
     if form is None:
         raise AlgorithmError(
-            f"{where}: content type {content_type!r} is not supported; the local XGBoost algorithm reads "
-            "text/csv (no header, label in the first column) and text/libsvm"
+            f"{where}: {content_type} is not an accepted ContentType: {', '.join(_CONTENT_TYPES)}."
         )
     for option in options:
         key, _, value = option.partition("=")
         if form == CSV and key.strip() == "label_size" and value.strip() != "1":
-            raise AlgorithmError(f"{where}: content type {content_type!r}: label_size must be 1 for XGBoost")
+            raise AlgorithmError(
+                f"{where}: {content_type} is not an accepted csv ContentType. "
+                "Optional parameter label_size must be equal to 1"
+            )
     return form
 
 
@@ -191,6 +206,32 @@ def _check_label_and_weight(block: np.ndarray, path: Path, where: str, csv_weigh
             )
 
 
+# A row that weighs itself, `<label>:<weight> <index>:<value> ...`, as xgboost's libsvm parser reads it.
+_WEIGHTED_ROW = re.compile(rb"(?m)^[ \t]*[^\s:#]+:")
+
+
+def _split_weights(data: bytes, where: str, name: str) -> tuple[bytes, np.ndarray | None]:
+    """The rows without their `:<weight>` (scikit-learn reads no weights) and the weights, None if no row has one."""
+    if not _WEIGHTED_ROW.search(data):
+        return data, None
+    rows: list[bytes] = []
+    weights: list[float] = []
+    for number, line in enumerate(data.splitlines(), start=1):
+        tokens = line.split(None, 1)
+        if not tokens or tokens[0].startswith(b"#"):  # blank and comment lines are not rows
+            continue
+        label, colon, weight = tokens[0].partition(b":")
+        try:
+            weights.append(float(weight) if colon else 1.0)
+        except ValueError:
+            raise AlgorithmError(
+                f"{where}, file {name}, line {number}: {tokens[0].decode(errors='replace')!r} is not "
+                "<label> or <label>:<instance weight>"
+            ) from None
+        rows.append(label + b" " + (tokens[1] if len(tokens) > 1 else b""))
+    return b"\n".join(rows) + b"\n", np.array(weights, dtype=np.float32)
+
+
 def libsvm_dmatrix(where: str, files: Sequence[Path], features: int | None = None) -> xgboost.DMatrix:
     # scikit-learn's reader: xgboost 3.1 deprecated loading text files through DMatrix URIs.
     import scipy.sparse
@@ -200,27 +241,54 @@ def libsvm_dmatrix(where: str, files: Sequence[Path], features: int | None = Non
     files = [path for path in files if path.stat().st_size]
     if not files:
         raise AlgorithmError(f"{where} has no data")
+    split = [_split_weights(path.read_bytes(), where, path.name) for path in files]
     try:
         # Indices are column numbers as written, as xgboost's own libsvm parser takes them.
         loaded = load_svmlight_files(
-            [str(path) for path in files], zero_based=True, dtype=np.float32, n_features=features
+            [io.BytesIO(rows) for rows, _ in split], zero_based=True, dtype=np.float32, n_features=features
         )
     except ValueError as error:
         names = ", ".join(path.name for path in files)
         raise AlgorithmError(f"{where}: {names} could not be read as libsvm ({error})") from None
     matrix = scipy.sparse.vstack(loaded[0::2], format="csr")
-    return xgboost.DMatrix(matrix, label=np.concatenate(loaded[1::2]))
+    labels = loaded[1::2]
+    weight = None
+    if any(weights is not None for _, weights in split):
+        weight = np.concatenate(
+            [
+                weights if weights is not None else np.ones(len(file_labels), dtype=np.float32)
+                for (_, weights), file_labels in zip(split, labels, strict=True)
+            ]
+        )
+    try:
+        return xgboost.DMatrix(matrix, label=np.concatenate(labels), weight=weight)
+    except xgboost.core.XGBoostError as error:
+        raise AlgorithmError(f"{where}: {xgboost_reason(error)}") from None
 
 
 def load_channel(
-    channel: str, directory: Path, content_type: str, csv_weights: int, nthread: int
+    channel: str, directory: Path, content_type: str | None, csv_weights: int, nthread: int
 ) -> tuple[xgboost.DMatrix, str]:
-    form = content_format(content_type, f"channel {channel!r}")
+    """The channel's rows; `content_type` None means the channel gave none (read as the container's default)."""
+    where = f"channel {channel!r}"
+    form = content_format(content_type or DEFAULT_CONTENT_TYPE, where)
     files = _data_files(directory, channel)
     if not files:
         raise AlgorithmError(f"channel {channel!r} has no data files in {directory}")
+    if form == PARQUET:
+        return parquet_dmatrix(where, files), form
+    if form == RECORDIO_PROTOBUF:
+        return recordio_dmatrix(where, files), form
     if form == LIBSVM:
-        data = libsvm_dmatrix(f"channel {channel!r}", files)
+        try:
+            data = libsvm_dmatrix(where, files)
+        except AlgorithmError as error:
+            if content_type is None:  # the commonest cause: CSV data in a channel that did not say so
+                raise AlgorithmError(
+                    f"{error}. The channel has no ContentType, so it is read as {DEFAULT_CONTENT_TYPE} (the "
+                    "XGBoost container's default); give ContentType text/csv for CSV data"
+                ) from None
+            raise
         if data.num_row() == 0:
             raise AlgorithmError(f"channel {channel!r} has no data rows")
         return data, form

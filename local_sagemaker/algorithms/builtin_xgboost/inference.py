@@ -10,6 +10,7 @@ import numpy as np
 
 from local_sagemaker.algorithms.builtin_xgboost.data_formats import (
     CSV,
+    LIBSVM,
     content_format,
     delimiter_of,
     libsvm_dmatrix,
@@ -90,6 +91,10 @@ def _predict_csv(booster: xgboost.Booster, input_file: Path, out: IO[str]) -> in
 def predict_file(model_dir: Path, input_file: Path, output_file: Path, content_type: str = "text/csv") -> int:
     """Batch transform one file; returns number of rows predicted."""
     form = content_format(content_type, "transform input")
+    if form not in (CSV, LIBSVM):
+        raise AlgorithmError(
+            f"transform input: predict_file reads text/csv and text/libsvm files, got {content_type}"
+        )
     booster = load_model_from_dir(model_dir)
     output_file.parent.mkdir(parents=True, exist_ok=True)
     try:

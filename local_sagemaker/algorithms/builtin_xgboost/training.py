@@ -13,7 +13,12 @@ from local_sagemaker.algorithms.builtin_xgboost.checkpoints import (
     latest_checkpoint,
     load_booster,
 )
-from local_sagemaker.algorithms.builtin_xgboost.data_formats import CSV, load_channel
+from local_sagemaker.algorithms.builtin_xgboost.data_formats import (
+    CSV,
+    DEFAULT_CONTENT_TYPE,
+    content_format,
+    load_channel,
+)
 from local_sagemaker.algorithms.builtin_xgboost.hyperparameters import parse_hyperparameters
 from local_sagemaker.algorithms.builtin_xgboost.log_capture import xgboost_messages_to, xgboost_reason
 from local_sagemaker.algorithms.builtin_xgboost.metrics import (
@@ -49,6 +54,20 @@ def _check_channels(channels: Mapping[str, Path]) -> None:
             f"Extraneous channel found: {', '.join(repr(name) for name in extraneous)}; "
             "the XGBoost algorithm reads 'train', 'validation' and 'model'"
         )
+
+
+def _validation_type(types: Mapping[str, str | None], train_type: str | None, train_form: str) -> str | None:
+    """The container reads every channel as train's ContentType: a validation channel that says otherwise is refused."""
+    given = types.get(VALIDATION)
+    if given is None:
+        return train_type
+    if content_format(given, "channel 'validation'") != train_form:
+        raise AlgorithmError(
+            f"channel 'validation': ContentType {given} differs from channel 'train''s "
+            f"{train_type or DEFAULT_CONTENT_TYPE}; the XGBoost container reads every channel as the train "
+            "channel's ContentType, so give both channels data of the same type"
+        )
+    return given
 
 
 def _round_callbacks(
@@ -110,14 +129,16 @@ def train(
     hyperparameters: Mapping[str, str],
     model_dir: Path,
     log: Callable[[str], None],
-    content_types: Mapping[str, str] | None = None,
+    content_types: Mapping[str, str | None] | None = None,
     should_stop: Callable[[], bool] = lambda: False,
     checkpoint_dir: Path | None = None,
 ) -> TrainingResult:
     """Train as SageMaker's XGBoost container does and write the booster to `model_dir/xgboost-model`.
 
     Channels are directories: `train` (required), `validation`, and `model` (a prior model to keep
-    boosting). A stop request ends training between rounds; the model so far is still saved.
+    boosting). `content_types` maps channels to their ContentType (None: the channel gave none, read as the
+    container's text/libsvm default); without it every channel is CSV. A stop request ends training between
+    rounds; the model so far is still saved.
     With `checkpoint_dir`, every round is saved there as the container does, and training resumes from
     the latest checkpoint found there, ending with the same rounds as an uninterrupted job.
     """
@@ -139,15 +160,30 @@ def train(
     import xgboost
 
     with xgboost_messages_to(log):
-        types = content_types or {}
+        # No mapping at all (a caller outside a job): CSV channels. A channel mapped to None gave no ContentType.
+        types: Mapping[str, str | None] = (
+            content_types if content_types is not None else dict.fromkeys(channels, "text/csv")
+        )
         nthread = int(params["nthread"])
-        train_type = types.get(TRAIN, "text/csv")  # validation follows train's, as in the container
+        train_type = types.get(TRAIN)
+        if train_type is None:
+            log(
+                f"[{_stamp()}:INFO] Channel 'train' has no ContentType: read as {DEFAULT_CONTENT_TYPE}, the default"
+            )
         dtrain, form = load_channel(TRAIN, channels[TRAIN], train_type, csv_weights, nthread)
+        if csv_weights and form != CSV:
+            log(
+                f"[{_stamp()}:WARNING] csv_weights=1 has no effect on {form} data: only CSV rows carry a weight column"
+            )
         evals = [(dtrain, TRAIN)]
         _log_matrix(log, TRAIN, dtrain)
         if VALIDATION in channels:
             dvalid, valid_form = load_channel(
-                VALIDATION, channels[VALIDATION], types.get(VALIDATION, train_type), csv_weights, nthread
+                VALIDATION,
+                channels[VALIDATION],
+                _validation_type(types, train_type, form),
+                csv_weights,
+                nthread,
             )
             _log_matrix(log, VALIDATION, dvalid)
             if form == valid_form == CSV and dvalid.num_col() != dtrain.num_col():

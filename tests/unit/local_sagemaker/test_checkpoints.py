@@ -88,6 +88,7 @@ def test_a_stopped_job_resumes_from_its_checkpoint_in_a_new_job(
     assert _model_rounds(s3, done["ModelArtifacts"]["S3ModelArtifacts"]) == num_round
     assert _checkpoint_rounds(s3, dataset["bucket"], prefix)[-1] == num_round - 1
 
+
 @pytest.mark.parametrize("local_path", ["checkpoints", "/opt/ml/../../etc"])
 def test_checkpoint_local_path_must_be_absolute(
     sagemaker: Any, training_request: Any, dataset: Any, local_path: str

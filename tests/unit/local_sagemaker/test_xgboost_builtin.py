@@ -406,7 +406,7 @@ def test_train_and_validation_must_have_the_same_columns(tmp_path: Path) -> None
         run({"train": tmp_path / "train", "validation": tmp_path / "validation"}, tmp_path / "model")
 
 
-@pytest.mark.parametrize("content_type", ["application/x-parquet", "text/csv; label_size=2"])
+@pytest.mark.parametrize("content_type", ["application/json", "text/csv; label_size=2"])
 def test_unsupported_content_types_are_named(
     channels: dict[str, Path], tmp_path: Path, content_type: str
 ) -> None:
