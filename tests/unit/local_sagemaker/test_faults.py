@@ -248,6 +248,13 @@ def test_a_hang_waits_for_a_stop_and_may_shorten_the_enforced_max_runtime(
     assert faults.effective_max_runtime(None, {}) is None
 
 
+def _job_start_in_a_worker(state_dir: Path, store: Store, name: str) -> None:
+    # As a job worker does: its own FaultBook (its own SQLite connection), read from the state folder.
+    book_of_worker = faults.installed(state_dir)
+    assert book_of_worker is not None
+    book_of_worker.run_job_fault(FakeRunner(store, name))
+
+
 def test_a_crash_kills_the_jobs_process_once(tmp_path: Path, store: Store) -> None:
     """`crash`: the worker dies of SIGKILL mid-job (what the OOM killer sends); a later attempt runs."""
     import multiprocessing
@@ -257,7 +264,7 @@ def test_a_crash_kills_the_jobs_process_once(tmp_path: Path, store: Store) -> No
         tmp_path, {"fault": "crash", "job": "tt-train-*", "exclude": "*-a[0-9]", "times": 1, "id": "c"}
     )
     worker = multiprocessing.get_context("fork").Process(
-        target=faulty.run_job_fault, args=(FakeRunner(store, "tt-train-1"),)
+        target=_job_start_in_a_worker, args=(tmp_path, store, "tt-train-1")
     )
     worker.start()
     worker.join(timeout=30)
