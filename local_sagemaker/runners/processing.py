@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from local_sagemaker.containers.isolation import Isolation, bubblewrap
 from local_sagemaker.containers.process import ProgramResult, run_program
+from local_sagemaker.containers.processing_config import CONFIG_DIR, write_processing_config
 from local_sagemaker.containers.runtime import NO_BUBBLEWRAP, container_environment, run_isolated
 from local_sagemaker.job_errors import AlgorithmError
 from local_sagemaker.jobs import PROCESSING, JobKind
@@ -37,6 +38,8 @@ class ProcessingRunner(JobRunner):
         outputs = self.job.get("ProcessingOutputConfig", {}).get("Outputs", [])
         for item in outputs:
             sandbox.local_path(item["S3Output"]["LocalPath"]).mkdir(parents=True, exist_ok=True)
+
+        write_processing_config(sandbox.local_path(CONFIG_DIR), self.job)
 
         app = self.job["AppSpecification"]
         program = app["ContainerEntrypoint"] + app.get("ContainerArguments", [])

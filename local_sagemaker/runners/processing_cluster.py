@@ -3,13 +3,12 @@
 "How Amazon SageMaker Processing Runs Your Processing Container Image": a job with several instances
 runs the container on each; it completes when every container exits 0 and fails when any exits non-zero.
 Each host gets its inputs (S3DataDistributionType: all objects, or its share by key), its own name in
-/opt/ml/config/resourceconfig.json (`current_host`, `hosts`), and each host's output folders are uploaded
+/opt/ml/config/resourceconfig.json (`current_host`, `hosts`) beside processingjobconfig.json, and each host's output folders are uploaded
 to the output's S3Uri when the job ends (a later host's file wins a key both wrote).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -19,6 +18,7 @@ from local_sagemaker.containers.cluster import Cluster
 from local_sagemaker.containers.host_group import HostGroup
 from local_sagemaker.containers.isolation import Isolation
 from local_sagemaker.containers.process import ProgramResult
+from local_sagemaker.containers.processing_config import CONFIG_DIR, write_processing_config
 from local_sagemaker.containers.runtime import container_environment, run_isolated
 from local_sagemaker.cwlogs import JobLog
 from local_sagemaker.data_distribution import FULLY_REPLICATED, download_for_hosts
@@ -36,11 +36,6 @@ _TAIL_LINES = 5
 def processing_instance_count(job: dict[str, Any]) -> int:
     cluster = (job.get("ProcessingResources") or {}).get("ClusterConfig") or {}
     return int(cluster.get("InstanceCount", 1))
-
-
-def resource_config(current_host: str, hosts: tuple[str, ...]) -> dict[str, Any]:
-    """/opt/ml/config/resourceconfig.json of a processing container."""
-    return {"current_host": current_host, "hosts": list(hosts)}
 
 
 @dataclass
@@ -91,9 +86,9 @@ class ClusterProcessing:
             sandbox = self.sandbox(host)
             for item in self._outputs():
                 sandbox.local_path(item["S3Output"]["LocalPath"]).mkdir(parents=True, exist_ok=True)
-            config = sandbox.local_path("/opt/ml/config")
-            config.mkdir(parents=True, exist_ok=True)
-            (config / "resourceconfig.json").write_text(json.dumps(resource_config(host, self.cluster.hosts)))
+            write_processing_config(
+                sandbox.local_path(CONFIG_DIR), self.runner.job, current_host=host, hosts=self.cluster.hosts
+            )
 
     def _outputs(self) -> list[dict[str, Any]]:
         return list(self.runner.job.get("ProcessingOutputConfig", {}).get("Outputs", []))

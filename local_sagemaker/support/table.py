@@ -65,6 +65,7 @@ TAGS_AND_LISTS = _PROTOCOL + "test_tags_on_jobs_and_list_filters_with_pagination
 REGISTRY_VERSIONS = _REGISTRY + "test_versions_are_numbered_within_a_group_and_filterable"
 REGISTRY_UNKNOWN = _REGISTRY + "test_unknown_group_and_package_are_validation_errors"
 REGISTRY_PAGES = _REGISTRY + "test_read_group_reads_every_version_in_pages_of_100"
+MODEL_DATA = _REGISTRY + "test_model_data_must_exist_for_a_model_and_a_version"
 TUNING_RUNS = _TUNING + "test_tuning_job_runs_its_children_and_names_the_best"
 TUNING_CHILDREN = _TUNING + "test_children_are_ordinary_training_jobs"
 TUNING_LISTS = _TUNING + "test_list_operations_sort_filter_and_page"
@@ -353,7 +354,7 @@ ROWS: tuple[Row, ...] = (
     implemented("CreateModel", "PrimaryContainer.Image", TRANSFORM_RUNS, "SageMaker XGBoost images serve batch transform"),
     no_local_effect("CreateModel", "PrimaryContainer.ImageConfig", "image registry access: images are not pulled locally"),
     implemented("CreateModel", "PrimaryContainer.Mode", MODELS, "one model per container", values=("SingleModel",)),
-    implemented("CreateModel", "PrimaryContainer.ModelDataUrl", TRANSFORM_RUNS, "a model.tar.gz in S3"),
+    implemented("CreateModel", "PrimaryContainer.ModelDataUrl", MODEL_DATA, "a model.tar.gz in S3; refused when no object is there, as SageMaker does (\"Could not find model data at ...\")"),
     rejected("CreateModel", "PrimaryContainer.ModelDataSource", "uncompressed model data sources are not supported locally; give ModelDataUrl"),
     rejected("CreateModel", "PrimaryContainer.AdditionalModelDataSources", "additional model data sources are not supported locally"),
     implemented("CreateModel", "PrimaryContainer.Environment", TRANSFORM_ENVIRONMENT, "kept, described and masked on the pages; a transform job passes it to the container with its own Environment"),
@@ -396,6 +397,7 @@ ROWS: tuple[Row, ...] = (
     implemented("CreateModelPackage", "ModelPackageDescription", PACKAGE_METADATA, KEPT),
     implemented("CreateModelPackage", "ModelPackageRegistrationType", PACKAGE_METADATA, KEPT, values=("Registered",)),
     implemented("CreateModelPackage", "InferenceSpecification", PACKAGE_METADATA, KEPT, covers_members=True),
+    implemented("CreateModelPackage", "InferenceSpecification.Containers[].ModelDataUrl", MODEL_DATA, "kept; refused when no object is there, as CreateModel does, so a version never points at missing data"),
     rejected("CreateModelPackage", "ValidationSpecification", "validation transform jobs for a model package are not run locally"),
     rejected("CreateModelPackage", "SourceAlgorithmSpecification", "Marketplace algorithms are not available locally"),
     no_local_effect("CreateModelPackage", "CertifyForMarketplace", "there is no AWS Marketplace locally"),
@@ -410,7 +412,7 @@ ROWS: tuple[Row, ...] = (
     implemented("CreateModelPackage", "CustomerMetadataProperties", PACKAGE_METADATA, KEPT),
     implemented("CreateModelPackage", "DriftCheckBaselines", PACKAGE_METADATA, KEPT, covers_members=True),
     implemented("CreateModelPackage", "AdditionalInferenceSpecifications", PACKAGE_METADATA, KEPT, covers_members=True),
-    no_local_effect("CreateModelPackage", "SkipModelValidation", "model packages are never validated locally"),
+    no_local_effect("CreateModelPackage", "SkipModelValidation", "validation transform jobs are never run locally; the model data's existence is checked whatever this says"),
     implemented("CreateModelPackage", "SourceUri", PACKAGE_METADATA, KEPT),
     no_local_effect("CreateModelPackage", "SecurityConfig", KMS),
     implemented("CreateModelPackage", "ModelCard", PACKAGE_METADATA, KEPT, covers_members=True),
@@ -435,7 +437,7 @@ ROWS: tuple[Row, ...] = (
     implemented("UpdateModelPackage", "CustomerMetadataProperties", PACKAGE_UPDATE, "merged into the version's properties"),
     implemented("UpdateModelPackage", "CustomerMetadataPropertiesToRemove", PACKAGE_UPDATE),
     rejected("UpdateModelPackage", "AdditionalInferenceSpecificationsToAdd", "cannot be updated by the local service"),
-    implemented("UpdateModelPackage", "InferenceSpecification", PACKAGE_UPDATE, "replaces the version's", covers_members=True),
+    implemented("UpdateModelPackage", "InferenceSpecification", PACKAGE_UPDATE, "replaces the version's; its ModelDataUrl must exist, as on create", covers_members=True),
     implemented("UpdateModelPackage", "SourceUri", PACKAGE_UPDATE),
     implemented("UpdateModelPackage", "ModelCard", PACKAGE_UPDATE, "replaces the version's", covers_members=True),
     rejected("UpdateModelPackage", "ModelLifeCycle", "cannot be updated by the local service"),
