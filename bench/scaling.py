@@ -458,7 +458,9 @@ def _timed(action: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[float
     return time.perf_counter() - started, value
 
 
-def _version_request(group: str, night: int, champion: dict[str, Any] | None, rng: Any) -> dict[str, Any]:
+def _version_request(
+    group: str, night: int, champion: dict[str, Any] | None, rng: Any, bucket: str
+) -> dict[str, Any]:
     """A CreateModelPackage as SageMakerRegisterModelVersionOperator sends it with nightly_retrain's extras."""
     day = (FIRST_NIGHT + timedelta(days=night)).isoformat()
     job = f"nightly-train-{day.replace('-', '')}-{night:04d}"
@@ -476,7 +478,7 @@ def _version_request(group: str, night: int, champion: dict[str, Any] | None, rn
     return {
         "InferenceSpecification": {
             "Containers": [
-                {"Image": IMAGE, "ModelDataUrl": f"s3://bucket/nightly/{day}/models/{job}/model.tar.gz"}
+                {"Image": IMAGE, "ModelDataUrl": f"s3://{bucket}/nightly/{day}/models/{job}/model.tar.gz"}
             ],
             "SupportedContentTypes": ["text/csv"],
             "SupportedResponseMIMETypes": ["text/csv"],
@@ -508,7 +510,14 @@ def _describe_ms(sagemaker: Any, arns: list[str], samples: int) -> float:
     return statistics.median(latencies)
 
 
-def registry(sagemaker: Any) -> tuple[str, str, list[str]]:
+def _place_model_data(s3: Any, request: dict[str, Any]) -> None:
+    """An object at the version's ModelDataUrl: the service refuses a URL with no object, as SageMaker does."""
+    url = request["InferenceSpecification"]["Containers"][0]["ModelDataUrl"]
+    bucket, _, key = url[len("s3://") :].partition("/")
+    _put(s3, bucket, key, b"model")
+
+
+def registry(sagemaker: Any, s3: Any, bucket: str) -> tuple[str, str, list[str]]:
     with warnings.catch_warnings():  # starlette's notice about its httpx dependency, not ours to act on
         warnings.simplefilter("ignore")
         from fastapi.testclient import TestClient
@@ -529,7 +538,8 @@ def registry(sagemaker: Any) -> tuple[str, str, list[str]]:
     small_champion: dict[str, Any] | None = None
     small_arns = []
     for night in range(10):
-        request = _version_request(SMALL_GROUP, night, small_champion, rng)
+        request = _version_request(SMALL_GROUP, night, small_champion, rng, bucket)
+        _place_model_data(s3, request)
         small_arns.append(sagemaker.create_model_package(**request)["ModelPackageArn"])
         if request["ModelApprovalStatus"] == APPROVED:
             small_champion = {
@@ -542,7 +552,8 @@ def registry(sagemaker: Any) -> tuple[str, str, list[str]]:
     for size in VERSION_SIZES:
         latencies = []
         while created < size:
-            request = _version_request(GROUP, created, champion, rng)
+            request = _version_request(GROUP, created, champion, rng, bucket)
+            _place_model_data(s3, request)  # not timed: the create is
             seconds, _ = _timed(sagemaker.create_model_package, **request)
             latencies.append(seconds * 1000)
             created += 1
@@ -721,7 +732,7 @@ def main() -> None:
 
     print(f"(3) registry: {', '.join(map(str, VERSION_SIZES))} versions", flush=True)
     clock = time.monotonic()
-    requests_table, readers_table, registry_notes = registry(sagemaker)
+    requests_table, readers_table, registry_notes = registry(sagemaker, s3, cfg.bucket)
     timings["registry"] = time.monotonic() - clock
 
     print(f"(2) tuning budget: up to {TUNING_SECONDS:.0f} s", flush=True)

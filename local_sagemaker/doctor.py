@@ -1,8 +1,9 @@
 """`python -m local_sagemaker doctor`: every completed job's outputs and every registered model's data, checked.
 
 Asks the running stack through boto3, as any client would: DescribeTrainingJob's S3ModelArtifacts,
-DescribeProcessingJob's S3 outputs, DescribeTransformJob's S3OutputPath and each model package's
-ModelDataUrl must still exist in S3. Prints what is missing and what to do; exit status 1 if anything is."""
+DescribeProcessingJob's S3 outputs, DescribeTransformJob's S3OutputPath, each model's and each model
+package's ModelDataUrl must still exist in S3 (they existed when made: CreateModel and CreateModelPackage
+refuse missing data). Prints what is missing and what to do; exit status 1 if anything is."""
 
 from __future__ import annotations
 
@@ -60,6 +61,15 @@ def _job_outputs(sagemaker: Any) -> Iterator[tuple[str, str]]:
         yield f"transform job {job['TransformJobName']}", job["TransformOutput"]["S3OutputPath"]
 
 
+def _models(sagemaker: Any) -> Iterator[tuple[str, str]]:
+    for page in sagemaker.get_paginator("list_models").paginate():
+        for summary in page["Models"]:
+            model = sagemaker.describe_model(ModelName=summary["ModelName"])
+            for container in [model.get("PrimaryContainer", {}), *model.get("Containers", [])]:
+                if container.get("ModelDataUrl"):
+                    yield f"model {summary['ModelName']}", container["ModelDataUrl"]
+
+
 def _model_data(sagemaker: Any) -> Iterator[tuple[str, str]]:
     for groups in sagemaker.get_paginator("list_model_package_groups").paginate():
         for group in groups["ModelPackageGroupSummaryList"]:
@@ -86,6 +96,17 @@ def findings(sagemaker: Any, s3: Any) -> tuple[int, list[Finding]]:
                     what,
                     uri,
                     "re-run the task that started it: a completed job without outputs is run again as -aN",
+                )
+            )
+    for what, uri in _models(sagemaker):
+        checked += 1
+        if not _exists(s3, uri):
+            missing.append(
+                Finding(
+                    what,
+                    uri,
+                    "transform jobs of this model will fail: delete it (aws sagemaker delete-model) and create "
+                    "it again from a completed training job's S3ModelArtifacts",
                 )
             )
     for what, uri in _model_data(sagemaker):

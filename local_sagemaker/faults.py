@@ -8,12 +8,14 @@ by default. It is a list of rules, or `{"seed": 0, "faults": [...]}`:
     {"fault": "server_error", "operation": "CreateTrainingJob", "after": true, "times": 1}
     {"fault": "algorithm_error", "job": "tt-train-*", "exclude": "*-a[0-9]", "times": 1}
     {"fault": "hang", "job": "tt-train-*", "times": 1, "max_runtime_seconds": 5}
+    {"fault": "crash", "job": "nr-evaluate-*", "job_kind": "processing-job", "times": 1}
     {"fault": "s3_read_error", "job": "tt-train-*", "code": "SlowDown", "times": 2}
 
 API faults (`throttle`, `server_error`) answer a matching call with SageMaker's JSON error shape instead of
 running it; with `"after": true` the call takes effect and only its answer is lost, as when a response
 times out. Job faults act inside the worker: `algorithm_error` ends the job Failed with an `AlgorithmError:`
-reason, `hang` blocks the job until it is stopped (by StopXxxJob or `StoppingCondition.MaxRuntimeInSeconds`,
+reason, `crash` kills the job's worker process (SIGKILL, as the kernel's OOM killer would) once the job is
+running, so the supervisor ends it Failed as a job whose process died, `hang` blocks the job until it is stopped (by StopXxxJob or `StoppingCondition.MaxRuntimeInSeconds`,
 which then ends it Stopped / MaxRuntimeExceeded, as SageMaker does; `max_runtime_seconds` shortens the limit
 the service enforces so a test need not wait an hour), and `s3_read_error` answers the job's S3 reads with
 an HTTP error: the worker's S3 client retries transient codes as any AWS SDK does, and an error that
@@ -32,6 +34,7 @@ import fnmatch
 import json
 import os
 import random
+import signal
 import sqlite3
 import threading
 import time
@@ -51,7 +54,7 @@ COUNTS_FILE = "faults.db"
 RUNTIME_LIMIT_KEY = "fault_max_runtime_seconds"
 
 API_FAULTS = frozenset({"throttle", "server_error"})
-JOB_FAULTS = frozenset({"algorithm_error", "hang"})
+JOB_FAULTS = frozenset({"algorithm_error", "crash", "hang"})
 S3_READ_OPERATIONS = ("HeadObject", "GetObject", "ListObjectsV2", "ListObjects")
 
 # The HTTP status SageMaker (JSON protocol) and S3 answer with for an error code.
@@ -84,7 +87,7 @@ class FaultRule(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    fault: Literal["throttle", "server_error", "algorithm_error", "hang", "s3_read_error"]
+    fault: Literal["throttle", "server_error", "algorithm_error", "crash", "hang", "s3_read_error"]
     id: str | None = Field(default=None, min_length=1, max_length=64)
     operation: str | None = None  # SageMaker operation (or S3 read operation) name; a glob
     job: str | None = None  # glob on the job name (API faults: on the request's *Name members)
@@ -359,13 +362,17 @@ class FaultBook:
                 rule.message
                 or f"injected fault ({ENV_VAR} rule {rule_id}): the algorithm exited with status 1"
             )
-        # hang: look busy until told to stop, as a job stuck on a dead data loader would.
+        # crash and hang strike a job that is running, as a dying process or a dead data loader would.
+        runner.secondary("Training", "Training image download completed. Training in progress.")
+        if rule.fault == "crash":
+            runner.log.write(f"injected fault: {ENV_VAR} rule {rule_id} kills this job's process (SIGKILL)")
+            runner.log.flush()  # the line must reach the job's log before the process is gone
+            os.kill(os.getpid(), signal.SIGKILL)
         if rule.max_runtime_seconds is not None:
             limit = rule.max_runtime_seconds
             runner.store.update(
                 runner.kind.kind, runner.name, lambda job, runtime: runtime.update({RUNTIME_LIMIT_KEY: limit})
             )
-        runner.secondary("Training", "Training image download completed. Training in progress.")
         runner.log.write(f"injected fault: {ENV_VAR} rule {rule_id} hangs this job until it is stopped")
         while True:
             runner.check_stop()

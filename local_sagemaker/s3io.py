@@ -63,15 +63,25 @@ def download_object(s3: Any, bucket: str, key: str, target: Path) -> None:
         ) from exc
 
 
-def download_prefix(s3: Any, uri: str, destination: Path) -> list[Path]:
-    """Copy every object under `uri` into `destination`; no object at all is an error, as on AWS."""
-    bucket, prefix = split_s3_uri(uri)
+def listed_objects(s3: Any, uri: str) -> list[str]:
+    """The keys under `uri`; no object at all is an error, as on AWS."""
     keys = list_objects(s3, uri)
     if not keys:
         raise DataError(
             f"No S3 objects found under {uri}. Check that the bucket exists, that objects exist under "
             "that prefix and that the execution role may list and read them."
         )
+    return keys
+
+
+def download_prefix(s3: Any, uri: str, destination: Path) -> list[Path]:
+    """Copy every object under `uri` into `destination`; no object at all is an error, as on AWS."""
+    return download_keys(s3, uri, listed_objects(s3, uri), destination)
+
+
+def download_keys(s3: Any, uri: str, keys: list[str], destination: Path) -> list[Path]:
+    """Copy the given objects of `uri`'s listing into `destination`, each at its path below the prefix."""
+    bucket, prefix = split_s3_uri(uri)
     destination.mkdir(parents=True, exist_ok=True)
     root = destination.resolve()
     targets = [(key, root / _relative_key(prefix, key)) for key in keys]  # refuse before writing anything

@@ -113,9 +113,7 @@ class Supervisor:
                 with self._lock:
                     self._workers.pop((kind_name, name), None)
                     self._kill_at.pop((kind_name, name), None)
-                self._finish_if_active(
-                    kind, name, f"The job's worker process exited unexpectedly (code {code})."
-                )
+                self._finish_if_active(kind, name, _vanished_worker_reason(code))
                 continue
             self._enforce_max_runtime(kind, name, proc)
             kill_at = self._kill_at.get((kind_name, name))
@@ -161,6 +159,19 @@ class Supervisor:
             finish(self.store, kind, name, FAILED, reason)
         if body[kind.status_field] == STOPPING and not runtime.get("stop_requested"):
             log.warning("%s %s was Stopping without a recorded request", kind.noun, name)
+
+
+def _vanished_worker_reason(code: int) -> str:
+    if code < 0:  # killed by a signal: SIGKILL is what the kernel's out-of-memory killer sends
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return (
+            f"The job's worker process was killed ({name}) before the job ended, e.g. for lack of memory; "
+            "its log says how far it got."
+        )
+    return f"The job's worker process exited unexpectedly (code {code})."
 
 
 def _signal(proc: BaseProcess, sig: signal.Signals) -> None:

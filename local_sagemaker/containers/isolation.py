@@ -42,6 +42,7 @@ class Isolation:
     hostname: str = "algo-1"
     network_isolation: bool = False
     working_dir: str = "/"
+    hosts_file: Path | None = None  # bound at /etc/hosts: the names of the job's other hosts
 
     def command(self, program: list[str], bwrap: str) -> list[str]:
         """`program` wrapped in bwrap with the container's file system."""
@@ -54,6 +55,7 @@ class Isolation:
             "--tmpfs", "/opt",
             *[arg for path in _hidden_by_private_mounts(_RUNTIME_PATHS) for arg in ("--ro-bind", path, path)],
             "--bind", str(self.job_root), CONTAINER_ROOT,
+            *(["--ro-bind", str(self.hosts_file), "/etc/hosts"] if self.hosts_file else []),
             "--unshare-pid",
             "--unshare-uts", "--hostname", self.hostname,
             "--die-with-parent",

@@ -30,8 +30,12 @@ def run_program(
     should_stop: Callable[[], bool],
     cwd: str | None = None,
     tail_lines: int = 10,
+    abort: Callable[[], bool] = lambda: False,
 ) -> ProgramResult:
-    """Run `command` to its end (or a stop), streaming stdout and stderr into `write_log`."""
+    """Run `command` to its end (or a stop), streaming stdout and stderr into `write_log`.
+
+    `abort` ends it at once (SIGKILL, no grace): another host of its job failed, so the job has failed and
+    a program blocked on that host (a collective operation) would never see a SIGTERM."""
     proc = subprocess.Popen(
         command,
         cwd=cwd,
@@ -54,6 +58,11 @@ def run_program(
     reader.start()
     stopped = False
     while proc.poll() is None:
+        if abort():
+            stopped = True
+            _signal_group(proc, signal.SIGKILL)
+            proc.wait()
+            break
         if should_stop():
             stopped = True
             _signal_program(proc, signal.SIGTERM)

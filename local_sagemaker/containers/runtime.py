@@ -40,9 +40,10 @@ def run_isolated(
     env: dict[str, str],
     write_log: Callable[[str], None],
     should_stop: Callable[[], bool],
+    abort: Callable[[], bool] = lambda: False,
 ) -> ProgramResult:
     """Run `program` inside bubblewrap; callers check `bubblewrap()` first and fall back themselves."""
     bwrap = bubblewrap()
     if bwrap is None:
         raise RuntimeError(NO_BUBBLEWRAP)
-    return run_program(isolation.command(program, bwrap), env, write_log, should_stop)
+    return run_program(isolation.command(program, bwrap), env, write_log, should_stop, abort=abort)

@@ -50,6 +50,8 @@ class ContainerTraining:
     should_stop: Callable[[], bool]
     current_host: str = "algo-1"
     hosts: tuple[str, ...] = ("algo-1",)
+    hosts_file: Path | None = None  # with several hosts: their names and addresses, as /etc/hosts
+    abort: Callable[[], bool] = lambda: False  # another host failed: end at once
 
     @property
     def environment(self) -> TrainingEnvironment:
@@ -120,14 +122,17 @@ class ContainerTraining:
             self.write_log(
                 f"{NO_BUBBLEWRAP}; the program runs with /opt/ml paths as they are on this machine"
             )
-            return run_program(program, env, write, self.should_stop, cwd=str(self.job_root / "code"))
+            return run_program(
+                program, env, write, self.should_stop, cwd=str(self.job_root / "code"), abort=self.abort
+            )
         isolation = Isolation(
             self.job_root,
             hostname=self.current_host,
             network_isolation=bool(self.job.get("EnableNetworkIsolation")),
             working_dir=CODE_DIR,
+            hosts_file=self.hosts_file,
         )
-        return run_isolated(isolation, program, env, write, self.should_stop)
+        return run_isolated(isolation, program, env, write, self.should_stop, abort=self.abort)
 
     def failure_reason(self, program: list[str], result: ProgramResult) -> str:
         """The program's own /opt/ml/output/failure, else the toolkit's ExecuteUserScriptError text."""
@@ -160,4 +165,19 @@ def _pack(directory: Path, archive: Path) -> Path:
     with tarfile.open(archive, "w:gz", compresslevel=6) as tar:
         for path in sorted(directory.iterdir()):
             tar.add(path, arcname=path.name)
+    return archive
+
+
+def pack_merged(directories: list[Path], archive: Path) -> Path:
+    """One tar.gz of several hosts' folders, as SageMaker aggregates them; a later folder's file replaces
+    an earlier one's of the same relative name (the SDK's local mode does the same)."""
+    files: dict[str, Path] = {}
+    for directory in directories:
+        if directory.is_dir():
+            for path in sorted(directory.rglob("*")):
+                if path.is_file():
+                    files[path.relative_to(directory).as_posix()] = path
+    with tarfile.open(archive, "w:gz", compresslevel=6) as tar:
+        for name in sorted(files):
+            tar.add(files[name], arcname=name)
     return archive

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from local_sagemaker.errors import ValidationException
-from local_sagemaker.operations.context import ServiceContext, now, paginate, require_s3_uri
+from local_sagemaker.operations.context import ServiceContext, now, paginate
+from local_sagemaker.operations.model_data import require_model_data
 
 KIND = "model"
 
@@ -21,11 +22,12 @@ def create_model(ctx: ServiceContext, params: dict[str, Any]) -> dict[str, Any]:
             "inference pipelines are not supported locally"
         )
     container = primary or containers[0]
-    if "ModelDataUrl" in container:
-        require_s3_uri(container["ModelDataUrl"], "PrimaryContainer.ModelDataUrl")
     if ctx.store.get(KIND, name) is not None:
         # What SageMaker says for a taken model name (it is not ResourceInUse).
         raise ValidationException(f'Cannot create already existing model "{arn}".')
+    if "ModelDataUrl" in container:
+        field = "PrimaryContainer.ModelDataUrl" if primary is not None else "Containers[0].ModelDataUrl"
+        require_model_data(ctx, container["ModelDataUrl"], field)
     body = {k: v for k, v in params.items() if k != "Tags"}
     body.update(
         {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from local_sagemaker.containers.cluster import MAX_LOCAL_HOSTS
 from local_sagemaker.containers.isolation import bubblewrap
 from local_sagemaker.containers.runtime import NO_BUBBLEWRAP
 from local_sagemaker.errors import ValidationException
@@ -30,6 +31,23 @@ def _check_entrypoint(body: dict[str, Any]) -> None:
             "AppSpecification.ContainerEntrypoint is required locally: the service has no copy of the image "
             "to take its default entrypoint from; give the command, e.g. "
             f"['python3', '{PROCESSING_ROOT}/input/code/<script>.py']"
+        )
+    hosts = int(((body.get("ProcessingResources") or {}).get("ClusterConfig") or {}).get("InstanceCount", 1))
+    if not 1 <= hosts <= MAX_LOCAL_HOSTS:
+        raise ValidationException(
+            f"ProcessingResources.ClusterConfig.InstanceCount: {hosts} is not supported by the local service, "
+            f"which runs every host as a process on this machine; give 1 to {MAX_LOCAL_HOSTS}"
+        )
+    if hosts > 1 and not bubblewrap():
+        raise ValidationException(
+            f"ProcessingResources.ClusterConfig.InstanceCount: {hosts} hosts need bubblewrap, which gives each "
+            f"its name and /opt/ml; {NO_BUBBLEWRAP}"
+        )
+    if hosts > 1 and body.get("NetworkConfig", {}).get("EnableNetworkIsolation"):
+        raise ValidationException(
+            f"NetworkConfig.EnableNetworkIsolation: with ClusterConfig.InstanceCount {hosts} the local hosts "
+            "would each get a network of their own and could not reach one another; use one instance or no "
+            "isolation"
         )
     if bubblewrap():
         return

@@ -6,6 +6,7 @@ from typing import Any
 
 from local_sagemaker.errors import ConflictException, ValidationException
 from local_sagemaker.operations.context import ServiceContext, now, paginate
+from local_sagemaker.operations.model_data import require_package_model_data
 
 GROUP = "model-package-group"
 PACKAGE = "model-package"
@@ -95,6 +96,7 @@ def create_package(ctx: ServiceContext, params: dict[str, Any]) -> dict[str, Any
         )
     group = _group_or_error(ctx, group_name)
     group_name = group["ModelPackageGroupName"]
+    require_package_model_data(ctx, params)  # before a version number is taken: a refused call takes none
     version, is_new = _take_version(ctx, group_name, params.get("ClientToken"))
     key = f"{group_name}/{version}"
     arn = ctx.arn(PACKAGE, key)
@@ -199,6 +201,7 @@ def update_package(ctx: ServiceContext, params: dict[str, Any]) -> dict[str, Any
         raise ValidationException(
             f"UpdateModelPackage: {', '.join(unsupported)} cannot be updated by the local service"
         )
+    require_package_model_data(ctx, params)
 
     def change(body: dict[str, Any], runtime: dict[str, Any]) -> None:
         for field in _UPDATABLE:

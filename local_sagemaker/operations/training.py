@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from local_sagemaker.checkpoint_sync import DEFAULT_LOCAL_PATH
+from local_sagemaker.containers.cluster import MAX_LOCAL_HOSTS
 from local_sagemaker.containers.isolation import bubblewrap
 from local_sagemaker.containers.metrics import check_metric_definitions
 from local_sagemaker.containers.runtime import NO_BUBBLEWRAP
@@ -30,8 +31,18 @@ def _check_checkpoint_config(config: dict[str, Any] | None) -> None:
         )
 
 
+def _check_instance_count(resources: dict[str, Any]) -> None:
+    count = resources.get("InstanceCount", 1)
+    if not 1 <= count <= MAX_LOCAL_HOSTS:
+        raise ValidationException(
+            f"ResourceConfig.InstanceCount: {count} is not supported by the local service, which runs every "
+            f"host as a process on this machine; give 1 to {MAX_LOCAL_HOSTS}"
+        )
+
+
 def prepare_training(ctx: ServiceContext, body: dict[str, Any]) -> None:
     spec = body["AlgorithmSpecification"]
+    _check_instance_count(body.get("ResourceConfig") or {})
     if "AlgorithmName" in spec and "TrainingImage" not in spec:
         raise ValidationException(
             "AlgorithmSpecification.AlgorithmName: the local service does not run Marketplace algorithms; "
@@ -92,6 +103,17 @@ def _check_user_code(body: dict[str, Any], image: str) -> None:
         raise ValidationException(
             "AlgorithmSpecification.ContainerArguments: without ContainerEntrypoint they would replace the "
             "image's own command, which the local service does not have; give ContainerEntrypoint too"
+        )
+    hosts = int((body.get("ResourceConfig") or {}).get("InstanceCount", 1))
+    if hosts > 1 and bubblewrap() is None:
+        raise ValidationException(
+            f"ResourceConfig.InstanceCount: {hosts} hosts of user code need bubblewrap, which gives each "
+            f"host its name and /opt/ml; {NO_BUBBLEWRAP}"
+        )
+    if hosts > 1 and body.get("EnableNetworkIsolation"):
+        raise ValidationException(
+            f"EnableNetworkIsolation: with ResourceConfig.InstanceCount {hosts} the local hosts would each get "
+            "a network of their own and could not reach one another; use InstanceCount 1 or no isolation"
         )
     if body.get("EnableNetworkIsolation") and bubblewrap() is None:
         raise ValidationException(

@@ -7,10 +7,12 @@ from typing import Any, ClassVar
 
 from local_sagemaker.containers.isolation import Isolation, bubblewrap
 from local_sagemaker.containers.process import ProgramResult, run_program
+from local_sagemaker.containers.processing_config import CONFIG_DIR, write_processing_config
 from local_sagemaker.containers.runtime import NO_BUBBLEWRAP, container_environment, run_isolated
 from local_sagemaker.job_errors import AlgorithmError
 from local_sagemaker.jobs import PROCESSING, JobKind
 from local_sagemaker.runners.base import JobRunner, StopRequested
+from local_sagemaker.runners.processing_cluster import ClusterProcessing, processing_instance_count
 from local_sagemaker.s3io import DataError, download_prefix, upload_directory
 from local_sagemaker.sandbox import Sandbox
 
@@ -25,6 +27,8 @@ class ProcessingRunner(JobRunner):
         return {"ExitMessage": self.exit_message} if self.exit_message else {}
 
     def execute(self) -> dict[str, Any]:
+        if processing_instance_count(self.job) > 1:
+            return ClusterProcessing.for_runner(self).run()
         sandbox = Sandbox(self.sandbox("sandbox"))
         for item in self.job.get("ProcessingInputs", []):
             self.check_stop()
@@ -34,6 +38,8 @@ class ProcessingRunner(JobRunner):
         outputs = self.job.get("ProcessingOutputConfig", {}).get("Outputs", [])
         for item in outputs:
             sandbox.local_path(item["S3Output"]["LocalPath"]).mkdir(parents=True, exist_ok=True)
+
+        write_processing_config(sandbox.local_path(CONFIG_DIR), self.job)
 
         app = self.job["AppSpecification"]
         program = app["ContainerEntrypoint"] + app.get("ContainerArguments", [])

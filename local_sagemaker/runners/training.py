@@ -12,6 +12,7 @@ from local_sagemaker.containers.toolkit_env import runs_user_code
 from local_sagemaker.containers.training import ContainerTraining
 from local_sagemaker.jobs import TRAINING, JobKind
 from local_sagemaker.runners.base import JobRunner
+from local_sagemaker.runners.training_cluster import ClusterTraining, instance_count
 from local_sagemaker.s3io import download_prefix, upload_file
 
 
@@ -19,6 +20,8 @@ class TrainingRunner(JobRunner):
     kind: ClassVar[JobKind] = TRAINING
 
     def execute(self) -> dict[str, Any]:
+        if instance_count(self.job) > 1:
+            return ClusterTraining.for_runner(self).run()
         self.secondary("Downloading", "Downloading input data")
         channels = {}
         content_types: dict[str, str | None] = {}

@@ -10,6 +10,7 @@ same request into it (tuning children are CreateTrainingJob requests; `Container
 
 from __future__ import annotations
 
+from local_sagemaker.containers.cluster import MAX_LOCAL_HOSTS
 from local_sagemaker.support.pipeline_rows import PIPELINE_ROWS
 from local_sagemaker.support.rows import Row, implemented, no_local_effect, rejected
 
@@ -53,6 +54,10 @@ PROCESSING_RUNS = _JOBS + "test_processing_runs_the_script_in_a_sandbox_and_uplo
 PROCESSING_PATHS = _JOBS + "test_processing_paths_outside_opt_ml_processing_are_rejected"
 PROCESSING_ANY_PROGRAM = _ISOLATION + "test_any_program_sees_opt_ml"
 PROCESSING_NETWORK_ISOLATION = _ISOLATION + "test_network_isolation_cuts_the_local_s3"
+_DISTRIBUTED = "tests/unit/local_sagemaker/test_distributed_training.py::"
+DISTRIBUTED_XGBOOST = _DISTRIBUTED + "test_sharded_hosts_train_one_xgboost_model_like_one_host_on_all_data"
+DISTRIBUTED_SCRIPT = _DISTRIBUTED + "test_script_mode_hosts_see_each_other_by_name"
+DISTRIBUTED_PROCESSING = _DISTRIBUTED + "test_processing_runs_on_every_host_with_its_share_of_the_inputs"
 _SCRIPT_MODE = "tests/unit/local_sagemaker/test_script_mode.py::"
 SCRIPT_MODE_RUNS = _SCRIPT_MODE + "test_scikit_learn_script_mode_gets_the_toolkit_environment"
 ENTRYPOINT_RUNS = _SCRIPT_MODE + "test_container_entrypoint_runs_any_program"
@@ -66,6 +71,7 @@ TAGS_AND_LISTS = _PROTOCOL + "test_tags_on_jobs_and_list_filters_with_pagination
 REGISTRY_VERSIONS = _REGISTRY + "test_versions_are_numbered_within_a_group_and_filterable"
 REGISTRY_UNKNOWN = _REGISTRY + "test_unknown_group_and_package_are_validation_errors"
 REGISTRY_PAGES = _REGISTRY + "test_read_group_reads_every_version_in_pages_of_100"
+MODEL_DATA = _REGISTRY + "test_model_data_must_exist_for_a_model_and_a_version"
 TUNING_RUNS = _TUNING + "test_tuning_job_runs_its_children_and_names_the_best"
 TUNING_CHILDREN = _TUNING + "test_children_are_ordinary_training_jobs"
 TUNING_LISTS = _TUNING + "test_list_operations_sort_filter_and_page"
@@ -94,7 +100,6 @@ VPC = "VPC placement: jobs run on this machine's network"
 ROLE = "IAM role: jobs run with the local service's own rights"
 INSTANCE = "instance type and disk size: jobs run on this machine"
 EXPERIMENTS = "SageMaker Experiments are not part of the local service; the config is kept in the description"
-ONE_HOST = "one host: needs InstanceCount 1 (the only count supported locally), which leaves nothing to place"
 KEPT = "kept as given and returned by DescribeModelPackage"
 TAGS = "tags are stored and served by ListTags"
 
@@ -120,7 +125,7 @@ ROWS: tuple[Row, ...] = (
     implemented("CreateTrainingJob", "InputDataConfig[].DataSource.S3DataSource", TRAINING_RUNS),
     implemented("CreateTrainingJob", "InputDataConfig[].DataSource.S3DataSource.S3DataType", TRAINING_RUNS, "every object under the prefix", values=("S3Prefix",)),
     implemented("CreateTrainingJob", "InputDataConfig[].DataSource.S3DataSource.S3Uri", TRAINING_RUNS),
-    no_local_effect("CreateTrainingJob", "InputDataConfig[].DataSource.S3DataSource.S3DataDistributionType", f"sharding between hosts: {ONE_HOST}"),
+    implemented("CreateTrainingJob", "InputDataConfig[].DataSource.S3DataSource.S3DataDistributionType", DISTRIBUTED_XGBOOST, "FullyReplicated: every host gets every object; ShardedByS3Key: the objects in key order dealt to the hosts in turn (about 1/n each, none for a host beyond the object count)"),
     rejected("CreateTrainingJob", "InputDataConfig[].DataSource.S3DataSource.AttributeNames", "augmented manifest files are not supported locally; use S3Prefix"),
     rejected("CreateTrainingJob", "InputDataConfig[].DataSource.S3DataSource.InstanceGroupNames", "heterogeneous clusters (instance groups) are not supported locally"),
     rejected("CreateTrainingJob", "InputDataConfig[].DataSource.S3DataSource.ModelAccessConfig", "JumpStart model access is not supported locally"),
@@ -138,7 +143,7 @@ ROWS: tuple[Row, ...] = (
     implemented("CreateTrainingJob", "OutputDataConfig.CompressionType", TRAINING_RUNS, "model.tar.gz is gzipped", values=("GZIP",)),
     implemented("CreateTrainingJob", "ResourceConfig", TRAINING_RUNS),
     no_local_effect("CreateTrainingJob", "ResourceConfig.InstanceType", INSTANCE),
-    implemented("CreateTrainingJob", "ResourceConfig.InstanceCount", TRAINING_RUNS, "one host (algo-1); distributed training is not supported locally yet", values=(1,)),
+    implemented("CreateTrainingJob", "ResourceConfig.InstanceCount", DISTRIBUTED_SCRIPT, f"hosts algo-1 ... algo-N run side by side on this machine, each its own /opt/ml, loopback address and log stream; the built-in XGBoost trains one model over xgboost's collective; 1 to {MAX_LOCAL_HOSTS} locally"),
     no_local_effect("CreateTrainingJob", "ResourceConfig.VolumeSizeInGB", INSTANCE),
     no_local_effect("CreateTrainingJob", "ResourceConfig.VolumeKmsKeyId", KMS),
     no_local_effect("CreateTrainingJob", "ResourceConfig.KeepAlivePeriodInSeconds", "warm pools: there are no instances to keep warm, and local jobs start in well under a second"),
@@ -155,7 +160,7 @@ ROWS: tuple[Row, ...] = (
     no_local_effect("CreateTrainingJob", "StoppingCondition.MaxPendingTimeInSeconds", "waiting for capacity: local jobs start at once"),
     implemented("CreateTrainingJob", "Tags", TAGS_AND_LISTS, TAGS, covers_members=True),
     implemented("CreateTrainingJob", "EnableNetworkIsolation", SCRIPT_MODE_NETWORK, "true runs the user's code in its own network namespace (bubblewrap); the built-in XGBoost runs no user code"),
-    no_local_effect("CreateTrainingJob", "EnableInterContainerTrafficEncryption", "one host: there is no traffic between containers"),
+    no_local_effect("CreateTrainingJob", "EnableInterContainerTrafficEncryption", "traffic between a job's hosts never leaves this machine's loopback interface"),
     no_local_effect("CreateTrainingJob", "EnableManagedSpotTraining", "Spot billing: local capacity is never interrupted"),
     implemented("CreateTrainingJob", "CheckpointConfig", CHECKPOINT_RESUME, "restored from S3Uri before the job starts, mirrored to it while the job runs; the built-in XGBoost writes xgboost-checkpoint.<round> and resumes from the latest"),
     implemented("CreateTrainingJob", "CheckpointConfig.S3Uri", CHECKPOINT_RESUME),
@@ -240,7 +245,7 @@ ROWS: tuple[Row, ...] = (
     implemented("CreateProcessingJob", "ProcessingInputs[].S3Input.LocalPath", PROCESSING_PATHS, "under /opt/ml/processing/"),
     implemented("CreateProcessingJob", "ProcessingInputs[].S3Input.S3DataType", PROCESSING_RUNS, values=("S3Prefix",)),
     implemented("CreateProcessingJob", "ProcessingInputs[].S3Input.S3InputMode", PROCESSING_RUNS, "files are downloaded before the script starts", values=("File",)),
-    no_local_effect("CreateProcessingJob", "ProcessingInputs[].S3Input.S3DataDistributionType", f"sharding between hosts: {ONE_HOST}"),
+    implemented("CreateProcessingJob", "ProcessingInputs[].S3Input.S3DataDistributionType", DISTRIBUTED_PROCESSING, "FullyReplicated: every host gets every object; ShardedByS3Key: the objects in key order dealt to the hosts in turn"),
     implemented("CreateProcessingJob", "ProcessingInputs[].S3Input.S3CompressionType", PROCESSING_RUNS, "uncompressed objects only", values=("None",)),
     rejected("CreateProcessingJob", "ProcessingInputs[].DatasetDefinition", "Athena and Redshift datasets are not available locally; use S3Input"),
     implemented("CreateProcessingJob", "ProcessingOutputConfig", PROCESSING_RUNS),
@@ -256,7 +261,7 @@ ROWS: tuple[Row, ...] = (
     implemented("CreateProcessingJob", "ProcessingJobName", PROCESSING_RUNS),
     implemented("CreateProcessingJob", "ProcessingResources", PROCESSING_RUNS),
     implemented("CreateProcessingJob", "ProcessingResources.ClusterConfig", PROCESSING_RUNS),
-    implemented("CreateProcessingJob", "ProcessingResources.ClusterConfig.InstanceCount", PROCESSING_RUNS, "one host; several are not supported locally yet", values=(1,)),
+    implemented("CreateProcessingJob", "ProcessingResources.ClusterConfig.InstanceCount", DISTRIBUTED_PROCESSING, f"hosts algo-1 ... algo-N run the entrypoint side by side under bubblewrap (own /opt/ml, name, resourceconfig.json, log stream); outputs of all hosts are uploaded; 1 to {MAX_LOCAL_HOSTS} locally"),
     no_local_effect("CreateProcessingJob", "ProcessingResources.ClusterConfig.InstanceType", INSTANCE),
     no_local_effect("CreateProcessingJob", "ProcessingResources.ClusterConfig.VolumeSizeInGB", INSTANCE),
     no_local_effect("CreateProcessingJob", "ProcessingResources.ClusterConfig.VolumeKmsKeyId", KMS),
@@ -271,7 +276,7 @@ ROWS: tuple[Row, ...] = (
     implemented("CreateProcessingJob", "AppSpecification.ContainerArguments", PROCESSING_RUNS),
     implemented("CreateProcessingJob", "Environment", PROCESSING_FAILS, "set for the script (the test script fails on purpose when told so)"),
     no_local_effect("CreateProcessingJob", "NetworkConfig", VPC),
-    no_local_effect("CreateProcessingJob", "NetworkConfig.EnableInterContainerTrafficEncryption", "one host: there is no traffic between containers"),
+    no_local_effect("CreateProcessingJob", "NetworkConfig.EnableInterContainerTrafficEncryption", "traffic between a job's hosts never leaves this machine's loopback interface"),
     implemented("CreateProcessingJob", "NetworkConfig.EnableNetworkIsolation", PROCESSING_NETWORK_ISOLATION, "true runs the script in its own network namespace (bubblewrap): no network but loopback"),
     no_local_effect("CreateProcessingJob", "RoleArn", ROLE),
     implemented("CreateProcessingJob", "Tags", TAGS_AND_LISTS, TAGS, covers_members=True),
@@ -355,7 +360,7 @@ ROWS: tuple[Row, ...] = (
     implemented("CreateModel", "PrimaryContainer.Image", TRANSFORM_RUNS, "SageMaker XGBoost images serve batch transform; with SAGEMAKER_PROGRAM the scikit-learn and XGBoost framework images serve the user's inference code"),
     no_local_effect("CreateModel", "PrimaryContainer.ImageConfig", "image registry access: images are not pulled locally"),
     implemented("CreateModel", "PrimaryContainer.Mode", MODELS, "one model per container", values=("SingleModel",)),
-    implemented("CreateModel", "PrimaryContainer.ModelDataUrl", TRANSFORM_RUNS, "a model.tar.gz in S3"),
+    implemented("CreateModel", "PrimaryContainer.ModelDataUrl", MODEL_DATA, "a model.tar.gz in S3; refused when no object is there, as SageMaker does (\"Could not find model data at ...\")"),
     rejected("CreateModel", "PrimaryContainer.ModelDataSource", "uncompressed model data sources are not supported locally; give ModelDataUrl"),
     rejected("CreateModel", "PrimaryContainer.AdditionalModelDataSources", "additional model data sources are not supported locally"),
     implemented("CreateModel", "PrimaryContainer.Environment", TRANSFORM_ENVIRONMENT, "kept, described and masked on the pages; a transform job passes it to the container with its own Environment"),
@@ -398,6 +403,7 @@ ROWS: tuple[Row, ...] = (
     implemented("CreateModelPackage", "ModelPackageDescription", PACKAGE_METADATA, KEPT),
     implemented("CreateModelPackage", "ModelPackageRegistrationType", PACKAGE_METADATA, KEPT, values=("Registered",)),
     implemented("CreateModelPackage", "InferenceSpecification", PACKAGE_METADATA, KEPT, covers_members=True),
+    implemented("CreateModelPackage", "InferenceSpecification.Containers[].ModelDataUrl", MODEL_DATA, "kept; refused when no object is there, as CreateModel does, so a version never points at missing data"),
     rejected("CreateModelPackage", "ValidationSpecification", "validation transform jobs for a model package are not run locally"),
     rejected("CreateModelPackage", "SourceAlgorithmSpecification", "Marketplace algorithms are not available locally"),
     no_local_effect("CreateModelPackage", "CertifyForMarketplace", "there is no AWS Marketplace locally"),
@@ -412,7 +418,7 @@ ROWS: tuple[Row, ...] = (
     implemented("CreateModelPackage", "CustomerMetadataProperties", PACKAGE_METADATA, KEPT),
     implemented("CreateModelPackage", "DriftCheckBaselines", PACKAGE_METADATA, KEPT, covers_members=True),
     implemented("CreateModelPackage", "AdditionalInferenceSpecifications", PACKAGE_METADATA, KEPT, covers_members=True),
-    no_local_effect("CreateModelPackage", "SkipModelValidation", "model packages are never validated locally"),
+    no_local_effect("CreateModelPackage", "SkipModelValidation", "validation transform jobs are never run locally; the model data's existence is checked whatever this says"),
     implemented("CreateModelPackage", "SourceUri", PACKAGE_METADATA, KEPT),
     no_local_effect("CreateModelPackage", "SecurityConfig", KMS),
     implemented("CreateModelPackage", "ModelCard", PACKAGE_METADATA, KEPT, covers_members=True),
@@ -437,7 +443,7 @@ ROWS: tuple[Row, ...] = (
     implemented("UpdateModelPackage", "CustomerMetadataProperties", PACKAGE_UPDATE, "merged into the version's properties"),
     implemented("UpdateModelPackage", "CustomerMetadataPropertiesToRemove", PACKAGE_UPDATE),
     rejected("UpdateModelPackage", "AdditionalInferenceSpecificationsToAdd", "cannot be updated by the local service"),
-    implemented("UpdateModelPackage", "InferenceSpecification", PACKAGE_UPDATE, "replaces the version's", covers_members=True),
+    implemented("UpdateModelPackage", "InferenceSpecification", PACKAGE_UPDATE, "replaces the version's; its ModelDataUrl must exist, as on create", covers_members=True),
     implemented("UpdateModelPackage", "SourceUri", PACKAGE_UPDATE),
     implemented("UpdateModelPackage", "ModelCard", PACKAGE_UPDATE, "replaces the version's", covers_members=True),
     rejected("UpdateModelPackage", "ModelLifeCycle", "cannot be updated by the local service"),

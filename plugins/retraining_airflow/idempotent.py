@@ -2,7 +2,8 @@
 
 The provider's default (`action_if_job_exists="timestamp"`) starts a second, timestamp-suffixed job when a
 retried task finds its name taken. These subclasses look the deterministic name up first: they attach to
-a running job, reuse a completed one whose outputs still exist in S3, and only start a new attempt
+a running job, reuse a completed one whose outputs still exist in S3 (for a tuning job, its best training
+job's model artifact), and only start a new attempt
 (`<name>-a2`, recorded in the log and in XCom) when the earlier one failed, was stopped, or completed but
 lost its outputs. The job name actually used is pushed to XCom under
 `job_name`, which is what the sensors watch."""
@@ -128,13 +129,17 @@ class IdempotentProcessingOperator(IdempotentJobMixin, SageMakerProcessingOperat
         super().__init__(**_fail_on_taken_name(kwargs))
 
 
+def _model_artifact(training_job: dict[str, Any]) -> list[str]:
+    artifact = training_job.get("ModelArtifacts", {}).get("S3ModelArtifacts")
+    return [artifact] if artifact else []
+
+
 class IdempotentTrainingOperator(IdempotentJobMixin, SageMakerTrainingOperator):
     job_noun = "TrainingJob"
     result_key = "Training"
 
     def output_uris(self, description: dict[str, Any]) -> list[str]:
-        artifact = description.get("ModelArtifacts", {}).get("S3ModelArtifacts")
-        return [artifact] if artifact else []
+        return _model_artifact(description)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**_fail_on_taken_name(kwargs))
@@ -144,6 +149,15 @@ class IdempotentTuningOperator(IdempotentJobMixin, SageMakerTuningOperator):
     job_noun = "HyperParameterTuningJob"
     result_key = "Tuning"
     max_name_length = 32
+
+    def output_uris(self, description: dict[str, Any]) -> list[str]:
+        # What a tuning job's users take from it is its best training job's model (the DAGs build the model
+        # from it), so that artifact is what a reuse depends on.
+        best = description.get("BestTrainingJob", {}).get("TrainingJobName")
+        if not best:
+            return []
+        client: Any = self.hook.conn
+        return _model_artifact(client.describe_training_job(TrainingJobName=best))
 
 
 class IdempotentTransformOperator(IdempotentJobMixin, SageMakerTransformOperator):

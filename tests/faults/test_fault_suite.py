@@ -129,12 +129,21 @@ PLAN: list[dict[str, Any]] = [
     },
     {"id": "on_kill", "fault": "hang", "job": f"{ON_KILL}-*", "exclude": LATER_ATTEMPTS, "times": 1},
     {"id": "nightly algorithm error", "fault": "algorithm_error", "job": "nr-train-20310201-*", "times": 1},
-    # the evaluation job hangs until its (shortened) MaxRuntimeInSeconds stops it
+    # the night's first evaluation job dies (its process SIGKILLed); the re-run's hangs until its (shortened)
+    # MaxRuntimeInSeconds stops it
+    {
+        "id": "nightly evaluation crash",
+        "fault": "crash",
+        "job_kind": "processing-job",
+        "job": "nr-evaluate-20310203-*",
+        "exclude": LATER_ATTEMPTS,
+        "times": 1,
+    },
     {
         "id": "nightly evaluation hang",
         "fault": "hang",
         "job_kind": "processing-job",
-        "job": "nr-evaluate-20310203-*",
+        "job": "nr-evaluate-20310203-*-a2",
         "times": 1,
         "max_runtime_seconds": 1,
     },
@@ -434,22 +443,10 @@ def test_a_failed_nightly_training_leaves_the_champion_and_the_registry_untouche
             "full_rounds": 3,
         },
     )
-    after = checker.list_model_packages(ModelPackageGroupName=group)["ModelPackageSummaryList"]
-    jobs = report.jobs_containing(checker, "-20310201-")
-    lost = report.lost_artifacts(checker, s3, group)
-    row = report.Row(
-        fault="AlgorithmError in nightly training, champion in place",
-        scenario="E: nightly_retrain",
-        injected=service.injected()["nightly algorithm error"],
-        runs=1,
-        retries=retries_in(result.run_id, "nightly_retrain"),
-        duplicates=report.duplicates(jobs),
-        orphans=report.orphans(checker, "-20310201-"),
-        lost_artifacts=len(lost),
-        outcome=f"run {result.state}; registry versions {len(after)}, champion "
-        + ("kept" if [v["ModelPackageArn"] for v in after] == [champion_arn] else "REPLACED"),
+    measured = Night(service, checker, s3, group, champion_arn, "-20310201-")
+    row, after, jobs, lost = measured.measure(
+        result, "AlgorithmError in nightly training, champion in place", "nightly algorithm error"
     )
-    report.record(row)
 
     assert_failed_cleanly(
         result,
@@ -462,56 +459,98 @@ def test_a_failed_nightly_training_leaves_the_champion_and_the_registry_untouche
     assert (row.duplicates, row.orphans, lost) == (0, 0, [])
 
 
-def test_a_hung_nightly_evaluation_never_promotes_the_candidate_and_keeps_the_champion(
+def test_a_dying_or_hung_nightly_evaluation_never_promotes_the_candidate_and_keeps_the_champion(
     service: FaultyService, checker: Any, s3: Any, local_stack: Any, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    """nightly_retrain with a champion: the evaluation processing job hangs until MaxRuntimeInSeconds
-    stops it (DescribeProcessingJob: `Stopped`, ExitMessage names the runtime limit, as SageMaker's
-    StoppingCondition documents); the gate never runs, nothing is registered, the run fails."""
+    """nightly_retrain with a champion: the evaluation processing job's process is killed (DescribeProcessingJob:
+    `Failed` with a FailureReason), and in the re-run of the night its new attempt hangs until
+    MaxRuntimeInSeconds stops it (`Stopped`, ExitMessage naming the runtime limit, as SageMaker's
+    StoppingCondition documents). Either way the gate never runs, nothing is registered, the run fails saying
+    the champion stays; the re-run reuses the night's completed data and training jobs."""
     group = f"faults-{uuid.uuid4().hex[:8]}"
     champion_arn = seed_champion(checker, s3, local_stack.bucket, group, data_date="2031-02-02")
-    result = run_or_rerun(
-        datetime(2031, 2, 4, 3, tzinfo=UTC),  # retrains on partition 2031-02-03
-        "nightly_retrain",
-        {
-            "model_package_group": group,
-            "rows_per_day": 300,
-            "training_mode": "full",  # the seeded champion's model is a placeholder: do not continue from it
-            "full_retrain_every_days": 0,
-            "extra_rounds": 2,
-            "full_rounds": 3,
-        },
-    )
-    after = checker.list_model_packages(ModelPackageGroupName=group)["ModelPackageSummaryList"]
-    jobs = report.jobs_containing(checker, "-20310203-")
-    evaluations = checker.list_processing_jobs(NameContains="nr-evaluate-20310203-")["ProcessingJobSummaries"]
-    lost = report.lost_artifacts(checker, s3, group)
-    row = report.Row(
-        fault="nightly evaluation hangs to MaxRuntime, champion in place",
-        scenario="E: nightly_retrain",
-        injected=service.injected()["nightly evaluation hang"],
-        runs=1,
-        retries=retries_in(result.run_id, "nightly_retrain"),
-        duplicates=report.duplicates(jobs),
-        orphans=report.orphans(checker, "-20310203-"),
-        lost_artifacts=len(lost),
-        outcome=f"run {result.state}; registry versions {len(after)}, champion "
-        + ("kept" if [v["ModelPackageArn"] for v in after] == [champion_arn] else "REPLACED"),
-    )
-    report.record(row)
+    night = datetime(2031, 2, 4, 3, tzinfo=UTC)  # retrains on partition 2031-02-03
+    conf = {
+        "model_package_group": group,
+        "rows_per_day": 300,
+        "training_mode": "full",  # the seeded champion's model is a placeholder: do not continue from it
+        "full_retrain_every_days": 0,
+        "extra_rounds": 2,
+        "full_rounds": 3,
+    }
+    measured = Night(service, checker, s3, group, champion_arn, "-20310203-")
+    for fault, rule, ended in (
+        (
+            "nightly evaluation dies (process SIGKILLed), champion in place",
+            "nightly evaluation crash",
+            "Failed",
+        ),
+        ("nightly evaluation hangs to MaxRuntime, champion in place", "nightly evaluation hang", "Stopped"),
+    ):
+        result = run_or_rerun(night, "nightly_retrain", conf)
+        row, after, jobs, lost = measured.measure(result, fault, rule)
 
-    assert_failed_cleanly(
-        result,
-        "await_evaluation",
-        ["quality_gate", "register_champion", "register_rejected", "publish_champion"],
+        assert_failed_cleanly(
+            result,
+            "await_evaluation",
+            ["quality_gate", "register_champion", "register_rejected", "publish_champion"],
+        )
+        assert [(v["ModelPackageArn"], v["ModelApprovalStatus"]) for v in after] == [
+            (champion_arn, "Approved")
+        ]
+        evaluation = max(j.name for j in jobs if j.name.startswith("nr-evaluate-"))
+        assert checker.describe_processing_job(ProcessingJobName=evaluation)["ProcessingJobStatus"] == ended
+        printed = "".join(capfd.readouterr())
+        assert f"{evaluation} ended {ended}" in printed
+        assert "not promoted: the champion stays" in printed  # the failure says what it means
+        assert (row.duplicates, row.orphans, lost) == (0, 0, [])
+    killed = checker.describe_processing_job(ProcessingJobName=evaluation.removesuffix("-a2"))
+    assert "worker process was killed (SIGKILL)" in killed["FailureReason"]
+    attempts = report.attempts_by_task(jobs)
+    assert attempts["processing:evaluate"] == [
+        "Failed",
+        "Stopped",
+    ]  # one new attempt; data and training reused
+    assert all(len(states) == 1 for task, states in attempts.items() if task != "processing:evaluate"), (
+        attempts
     )
-    assert [(v["ModelPackageArn"], v["ModelApprovalStatus"]) for v in after] == [(champion_arn, "Approved")]
-    assert [e["ProcessingJobStatus"] for e in evaluations] == ["Stopped"]
-    assert "not promoted: the champion stays" in "".join(capfd.readouterr())  # the failure says what it means
-    assert (row.duplicates, row.orphans, lost) == (0, 0, [])
 
 
 # helpers
+@dataclass
+class Night:
+    """A nightly_retrain scenario with a seeded champion: what one run of it left, as a row of the table."""
+
+    service: FaultyService
+    checker: Any
+    s3: Any
+    group: str
+    champion_arn: str
+    partition: str  # "-YYYYMMDD-", the part of the night's job names its data partition fixes
+
+    def measure(
+        self, result: DagRunResult, fault: str, rule: str
+    ) -> tuple[report.Row, list[dict[str, Any]], list[report.Job], list[str]]:
+        after = self.checker.list_model_packages(ModelPackageGroupName=self.group)["ModelPackageSummaryList"]
+        jobs = report.jobs_containing(self.checker, self.partition)
+        lost = report.lost_artifacts(self.checker, self.s3, self.group)
+        kept = [v["ModelPackageArn"] for v in after] == [self.champion_arn]
+        row = report.Row(
+            fault=fault,
+            scenario="E: nightly_retrain",
+            injected=self.service.injected()[rule],
+            runs=1,
+            retries=retries_in(result.run_id, "nightly_retrain"),
+            duplicates=report.duplicates(jobs),
+            orphans=report.orphans(self.checker, self.partition),
+            lost_artifacts=len(lost),
+            outcome=f"run {result.state}; registry versions {len(after)}, champion "
+            + ("kept" if kept else "REPLACED"),
+        )
+        report.record(row)
+        return row, after, jobs, lost
+
+
 def seed_champion(checker: Any, s3: Any, bucket: str, group: str, data_date: str) -> str:
     """An approved version, as an earlier night would have registered it."""
     import io

@@ -67,3 +67,20 @@ def wait_until_done(describe: Any, status_field: str, timeout_seconds: float = 1
             return dict(job)
         time.sleep(0.3)
     raise AssertionError(f"job did not finish in {timeout_seconds} s: {job[status_field]}")
+
+
+def put_model_data(s3: Any, uri: str) -> str:
+    """A small model.tar.gz at `uri` (its bucket made if missing): CreateModel and CreateModelPackage refuse
+    a ModelDataUrl naming no object, as SageMaker does."""
+    import tarfile
+
+    bucket, _, key = uri[len("s3://") :].partition("/")
+    try:
+        s3.head_bucket(Bucket=bucket)
+    except Exception:
+        s3.create_bucket(Bucket=bucket)
+    archive = io.BytesIO()
+    with tarfile.open(fileobj=archive, mode="w:gz") as tar:
+        tar.addfile(tarfile.TarInfo("xgboost-model"), io.BytesIO(b""))
+    s3.put_object(Bucket=bucket, Key=key, Body=archive.getvalue())
+    return uri

@@ -226,7 +226,7 @@ _HYPERPARAMETERS: dict[str, _Spec] = {
 _ALIASES = {"learning_rate": "eta", "min_split_loss": "gamma", "reg_lambda": "lambda", "reg_alpha": "alpha"}
 
 
-def _available_cpus() -> int:
+def available_cpus() -> int:
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
@@ -277,7 +277,7 @@ def parse_hyperparameters(raw: Mapping[str, str]) -> dict[str, Any]:
             metrics.append(tuning_metric)
     params.setdefault("objective", "reg:squarederror")
     params.setdefault("seed", 0)
-    params.setdefault("nthread", _available_cpus())
+    params.setdefault("nthread", available_cpus())
     _check_combinations(params, raw)
     return params
 

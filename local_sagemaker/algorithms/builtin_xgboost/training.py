@@ -35,6 +35,19 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class ClusterRole:
+    """This host's place in a distributed job: the hosts that train (sorted) and which one this is."""
+
+    hosts: tuple[str, ...]
+    current_host: str
+
+    @property
+    def is_master(self) -> bool:
+        # sagemaker_xgboost_container/distributed.py: the first of the sorted hosts runs the tracker.
+        return self.current_host == self.hosts[0]
+
+
+@dataclass(frozen=True)
 class TrainingResult:
     final_metrics: dict[str, float]  # e.g. {"train:rmse": 0.41, "validation:rmse": 0.44}
     num_boosted_rounds: int  # rounds in the saved model, a prior model's included
@@ -77,6 +90,7 @@ def _round_callbacks(
     early_stopping_metric: str | None,
     keep_best: bool,
     checkpoint_dir: Path | None,
+    is_master: bool = True,
 ) -> list[xgboost.callback.TrainingCallback]:
     import xgboost
 
@@ -102,8 +116,10 @@ def _round_callbacks(
             return False
 
     # xgboost asks the callbacks in order and stops asking at the first True: the log must come first.
-    callbacks: list[xgboost.callback.TrainingCallback] = [RoundLog()]
-    if checkpoint_dir is not None:  # before the stop checks, so the last round before a stop is kept
+    # In a distributed job only the master prints rounds and saves checkpoints, as the container does
+    # (checkpointing.py and train_utils.py skip every rank but 0); metrics are the cluster's anyway.
+    callbacks: list[xgboost.callback.TrainingCallback] = [RoundLog()] if is_master else []
+    if checkpoint_dir is not None and is_master:  # before the stop checks: the last round is kept
         callbacks.append(checkpoint_callback(checkpoint_dir))
     if early_stopping_rounds:
         maximize = (  # None lets xgboost judge its default metric itself
@@ -132,6 +148,7 @@ def train(
     content_types: Mapping[str, str | None] | None = None,
     should_stop: Callable[[], bool] = lambda: False,
     checkpoint_dir: Path | None = None,
+    cluster: ClusterRole | None = None,
 ) -> TrainingResult:
     """Train as SageMaker's XGBoost container does and write the booster to `model_dir/xgboost-model`.
 
@@ -141,7 +158,11 @@ def train(
     rounds; the model so far is still saved.
     With `checkpoint_dir`, every round is saved there as the container does, and training resumes from
     the latest checkpoint found there, ending with the same rounds as an uninterrupted job.
+    With `cluster`, xgboost's collective is already set up by the caller: every host trains the same
+    model on its own rows, and only the master writes the model and checkpoints. `should_stop` must then
+    give every host the same answer in the same round (the caller agrees on it over the collective).
     """
+    is_master = cluster is None or cluster.is_master
     params = parse_hyperparameters(hyperparameters)
     num_round: int = params.pop("num_round")
     early_stopping_rounds: int | None = params.pop("early_stopping_rounds", None)
@@ -217,7 +238,13 @@ def train(
             log(f"[{_stamp()}:INFO] Resuming from iteration {resume_round}")
         if hyperparameters.get("tree_method") == "gpu_hist":
             log(f"[{_stamp()}:INFO] No GPU locally: tree_method gpu_hist runs as hist on the CPU")
-        log(f"[{_stamp()}:INFO] Single node training.")
+        if cluster is None or len(cluster.hosts) == 1:
+            log(f"[{_stamp()}:INFO] Single node training.")
+        else:
+            log(
+                f"[{_stamp()}:INFO] Distributed node training with {len(cluster.hosts)} hosts: "
+                f"{list(cluster.hosts)}"
+            )
 
         early_stopping_metric = tuning_metric or (metrics[-1] if metrics else None)
         keep_best = params.get("booster") != "gblinear"  # linear models cannot be cut back to a round
@@ -233,7 +260,13 @@ def train(
                 ),
                 xgb_model=start_model,
                 callbacks=_round_callbacks(
-                    log, should_stop, early_stopping_rounds, early_stopping_metric, keep_best, checkpoint_dir
+                    log,
+                    should_stop,
+                    early_stopping_rounds,
+                    early_stopping_metric,
+                    keep_best,
+                    checkpoint_dir,
+                    is_master,
                 ),
                 evals_result=history,
                 verbose_eval=False,
@@ -253,7 +286,8 @@ def train(
         for metric, scores in by_metric.items()
         if scores
     }
-    save_model(booster, model_dir)
+    if is_master:  # algorithm_mode/train.py train_job: "Trained model is only saved if 'is_master' is True."
+        save_model(booster, model_dir)
     return TrainingResult(final_metrics=final_metrics, num_boosted_rounds=booster.num_boosted_rounds())
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.support.sagemaker_api import ROLE, XGBOOST_IMAGE, channel, csv_bytes, unique
+from tests.support.sagemaker_api import ROLE, XGBOOST_IMAGE, channel, csv_bytes, put_model_data, unique
 
 
 @pytest.fixture(scope="session")
@@ -54,3 +54,9 @@ def training_request(dataset: dict[str, Any]) -> Callable[..., dict[str, Any]]:
         return request
 
     return build
+
+
+@pytest.fixture(scope="session")
+def model_data_url(local_stack: Any, s3: Any) -> str:
+    """A model.tar.gz that exists, for models and registry versions whose data is never read."""
+    return put_model_data(s3, f"s3://{local_stack.bucket}/{unique('model-data')}/model.tar.gz")

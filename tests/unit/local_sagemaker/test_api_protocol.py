@@ -241,18 +241,18 @@ def test_the_airflow_provider_hook_is_accepted(local_stack: Any) -> None:
     assert "TrainingJobSummaries" in hook.conn.list_training_jobs(MaxResults=1)
 
 
-def test_models_create_describe_delete(sagemaker: Any) -> None:
+def test_models_create_describe_delete(sagemaker: Any, model_data_url: str) -> None:
     name = unique("model")
     request = {
         "ModelName": name,
-        "PrimaryContainer": {"Image": XGBOOST_IMAGE, "ModelDataUrl": "s3://bucket/model.tar.gz"},
+        "PrimaryContainer": {"Image": XGBOOST_IMAGE, "ModelDataUrl": model_data_url},
         "ExecutionRoleArn": ROLE,
         "Tags": [{"Key": "team", "Value": "ml"}],
     }
     arn = sagemaker.create_model(**request)["ModelArn"]
     assert arn.endswith(f":model/{name}")
     described = sagemaker.describe_model(ModelName=name)
-    assert described["PrimaryContainer"]["ModelDataUrl"] == "s3://bucket/model.tar.gz"
+    assert described["PrimaryContainer"]["ModelDataUrl"] == model_data_url
     assert sagemaker.list_tags(ResourceArn=arn)["Tags"] == [{"Key": "team", "Value": "ml"}]
     code, message = error_of(sagemaker.create_model, **request)
     assert code == "ValidationException" and "already existing model" in message

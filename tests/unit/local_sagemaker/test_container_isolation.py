@@ -3,11 +3,13 @@
 Follows the processing container contract in the SageMaker Developer Guide, "How Amazon SageMaker
 Processing Runs Your Processing Container Image" (inputs under /opt/ml/processing/..., the
 ContainerEntrypoint run as the container's command, NetworkConfig.EnableNetworkIsolation cutting the
-network), run by any program, not only python.
+network), run by any program, not only python; and "How Amazon SageMaker Processing Configures Your
+Processing Container" (/opt/ml/config/processingjobconfig.json and resourceconfig.json).
 """
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -187,3 +189,47 @@ def test_network_isolation_cuts_the_local_s3(
     )
     assert job["ProcessingJobStatus"] == "Completed", job.get("FailureReason")
     assert written["outcome.txt"] == outcome
+
+
+def test_the_container_gets_sagemakers_config_files(sagemaker: Any, s3: Any, local_stack: Any) -> None:
+    """/opt/ml/config/processingjobconfig.json repeats the request with its defaults filled in, and
+    resourceconfig.json names the one host, as the Developer Guide's examples show them."""
+    copy = f"cp /opt/ml/config/processingjobconfig.json /opt/ml/config/resourceconfig.json {RESULT}/"
+    job, written = run_processing(sagemaker, s3, local_stack.bucket, {}, ["/bin/sh", "-c", copy])
+    assert job["ProcessingJobStatus"] == "Completed", job.get("FailureReason")
+
+    assert json.loads(written["resourceconfig.json"]) == {"current_host": "algo-1", "hosts": ["algo-1"]}
+    config = json.loads(written["processingjobconfig.json"])
+    assert (config["ProcessingJobArn"], config["ProcessingJobName"], config["RoleArn"]) == (
+        job["ProcessingJobArn"],
+        job["ProcessingJobName"],
+        ROLE,
+    )
+    assert config["AppSpecification"] == {
+        "ImageUri": SKLEARN_IMAGE,
+        "ContainerEntrypoint": ["/bin/sh", "-c", copy],
+        "ContainerArguments": None,
+    }
+    assert config["Environment"] == {}
+    data = config["ProcessingInputs"][0]
+    assert data["InputName"] == "data" and data["S3Input"]["LocalPath"] == DATA
+    assert {
+        k: data["S3Input"][k] for k in ("S3DataDistributionType", "S3CompressionType", "S3DownloadMode")
+    } == {
+        "S3DataDistributionType": "FullyReplicated",
+        "S3CompressionType": "None",
+        "S3DownloadMode": "StartOfJob",
+    }
+    assert config["ProcessingOutputConfig"] == {
+        "Outputs": job["ProcessingOutputConfig"]["Outputs"],
+        "KmsKeyId": None,
+    }
+    assert config["ProcessingResources"] == {
+        "ClusterConfig": {
+            "InstanceCount": 1,
+            "InstanceType": "ml.m5.large",
+            "VolumeSizeInGB": 10,
+            "VolumeKmsKeyId": None,
+        }
+    }
+    assert config["StoppingCondition"] == {"MaxRuntimeInSeconds": 120}

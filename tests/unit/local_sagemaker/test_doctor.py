@@ -1,7 +1,8 @@
 """`doctor` (and `make local-status`) names every completed job output and registered ModelDataUrl that is gone.
 
-Follows SageMaker's DescribeTrainingJob (ModelArtifacts.S3ModelArtifacts) and DescribeModelPackage
-(InferenceSpecification.Containers[].ModelDataUrl), checked with S3 HeadObject, through boto3 (issue 17)."""
+Follows SageMaker's DescribeTrainingJob (ModelArtifacts.S3ModelArtifacts), DescribeModel
+(PrimaryContainer.ModelDataUrl) and DescribeModelPackage (InferenceSpecification.Containers[].ModelDataUrl),
+checked with S3 HeadObject, through boto3 (issue 17)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 
 from local_sagemaker import doctor
 from local_sagemaker.stack import status
-from tests.support.sagemaker_api import XGBOOST_IMAGE, unique, wait_training
+from tests.support.sagemaker_api import ROLE, XGBOOST_IMAGE, unique, wait_training
 
 
 def test_doctor_reports_a_deleted_artifact_and_a_version_without_data(
@@ -26,8 +27,6 @@ def test_doctor_reports_a_deleted_artifact_and_a_version_without_data(
             "S3ModelArtifacts"
         ]
     gone = artifacts[lost["TrainingJobName"]]
-    bucket, _, key = gone[len("s3://") :].partition("/")
-    s3.delete_object(Bucket=bucket, Key=key)
     group = unique("doctor")
     sagemaker.create_model_package_group(ModelPackageGroupName=group)
     arn = sagemaker.create_model_package(
@@ -39,6 +38,16 @@ def test_doctor_reports_a_deleted_artifact_and_a_version_without_data(
         },
         ModelApprovalStatus="Approved",
     )["ModelPackageArn"]
+    model = unique("doctor-model")
+    sagemaker.create_model(
+        ModelName=model,
+        PrimaryContainer={"Image": XGBOOST_IMAGE, "ModelDataUrl": gone},
+        ExecutionRoleArn=ROLE,
+    )
+    # Registered while its data existed (CreateModelPackage refuses missing data), removed afterwards, as
+    # an S3 lifecycle rule or a person would.
+    bucket, _, key = gone[len("s3://") :].partition("/")
+    s3.delete_object(Bucket=bucket, Key=key)
 
     _, missing = doctor.findings(sagemaker, s3)
     by_what = {finding.what: finding for finding in missing}
@@ -46,6 +55,7 @@ def test_doctor_reports_a_deleted_artifact_and_a_version_without_data(
     assert "-aN" in by_what[f"training job {lost['TrainingJobName']}"].fix
     assert by_what[f"model package {arn}"].uri == gone
     assert "Rejected" in by_what[f"model package {arn}"].fix
+    assert by_what[f"model {model}"].uri == gone and "delete-model" in by_what[f"model {model}"].fix
     assert f"training job {kept['TrainingJobName']}" not in by_what
 
     assert status(local_stack) == 1

@@ -73,6 +73,8 @@ def test_a_plan_comes_from_the_environment_or_a_file_and_the_file_wins(tmp_path:
         ({"fault": "server_error", "operation": "X", "times": 1, "code": "ThrottlingException"}, "one of"),
         ({"fault": "throttle", "operation": "X", "times": 1, "job_kind": "training-job"}, "job faults"),
         ({"fault": "hang", "job": "*", "times": 1, "code": "SlowDown"}, "no `code`"),
+        ({"fault": "crash", "times": 1}, "needs `job`"),
+        ({"fault": "crash", "job": "*", "times": 1, "max_runtime_seconds": 3}, "only to hang"),
         ({"fault": "throttle", "operation": "X", "times": 0}, "greater than or equal to 1"),
         ({"fault": "throttle", "operation": "X", "rate": 1.5}, "less than or equal to 1"),
         ({"fault": "throttle", "operation": "X", "times": 1, "typo": 1}, "Extra inputs"),
@@ -194,6 +196,9 @@ class FakeRunner:
     def write(self, line: str) -> None:
         self.lines.append(line)
 
+    def flush(self) -> None:
+        pass
+
     def secondary(self, status: str, message: str) -> None:
         self.lines.append(status)
 
@@ -241,6 +246,31 @@ def test_a_hang_waits_for_a_stop_and_may_shorten_the_enforced_max_runtime(
     assert faults.effective_max_runtime(3600, runtime) == 4
     assert faults.effective_max_runtime(3600, {}) == 3600
     assert faults.effective_max_runtime(None, {}) is None
+
+
+def _job_start_in_a_worker(state_dir: Path, store: Store, name: str) -> None:
+    # As a job worker does: its own FaultBook (its own SQLite connection), read from the state folder.
+    book_of_worker = faults.installed(state_dir)
+    assert book_of_worker is not None
+    book_of_worker.run_job_fault(FakeRunner(store, name))
+
+
+def test_a_crash_kills_the_jobs_process_once(tmp_path: Path, store: Store) -> None:
+    """`crash`: the worker dies of SIGKILL mid-job (what the OOM killer sends); a later attempt runs."""
+    import multiprocessing
+    import signal
+
+    faulty = book(
+        tmp_path, {"fault": "crash", "job": "tt-train-*", "exclude": "*-a[0-9]", "times": 1, "id": "c"}
+    )
+    worker = multiprocessing.get_context("fork").Process(
+        target=_job_start_in_a_worker, args=(tmp_path, store, "tt-train-1")
+    )
+    worker.start()
+    worker.join(timeout=30)
+    assert worker.exitcode == -signal.SIGKILL
+    faulty.run_job_fault(FakeRunner(store, "tt-train-1-a2"))  # returns: the later attempt is spared
+    assert faulty.counts()["c"] == {"fault": "crash", "matched": 1, "injected": 1}
 
 
 # the API: protocol and HTTP

@@ -76,6 +76,18 @@ def test_a_second_job_over_the_quota_is_refused_until_the_first_ends(
     assert wait_training(quota_service, other["TrainingJobName"])["TrainingJobStatus"] == "Completed"
 
 
+def test_a_job_counts_every_one_of_its_instances(quota_service: Any, training_request: Any) -> None:
+    """A two-instance job needs two of the quota's instances: alone it is over a quota of one."""
+    request = training_request(
+        ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 2, "VolumeSizeInGB": 10}
+    )
+    with pytest.raises(ClientError) as refused:
+        quota_service.create_training_job(**request)
+    error = refused.value.response["Error"]
+    assert error["Code"] == "ResourceLimitExceeded"
+    assert "current utilization of 0 Instances and a request delta of 2 Instances" in error["Message"]
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

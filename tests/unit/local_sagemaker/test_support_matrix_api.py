@@ -15,14 +15,22 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.support.sagemaker_api import ROLE, XGBOOST_IMAGE, channel, unique, wait_training
+from tests.support.sagemaker_api import ROLE, XGBOOST_IMAGE, channel, put_model_data, unique, wait_training
 
 MODEL_URL = "s3://bucket/models/model.tar.gz"
+OTHER_MODEL_URL = "s3://bucket/other.tar.gz"
 INFERENCE = {
     "Containers": [{"Image": XGBOOST_IMAGE, "ModelDataUrl": MODEL_URL}],
     "SupportedContentTypes": ["text/csv"],
     "SupportedResponseMIMETypes": ["text/csv"],
 }
+
+
+@pytest.fixture(scope="module", autouse=True)
+def model_data(s3: Any) -> None:
+    """Models and versions may name only data that exists (CreateModel: "Could not find model data")."""
+    for url in (MODEL_URL, OTHER_MODEL_URL):
+        put_model_data(s3, url)
 
 
 def _names(summaries: list[dict[str, Any]], key: str) -> list[str]:
@@ -180,7 +188,7 @@ def test_model_package_updates_change_what_describe_shows(sagemaker: Any) -> Non
     )["ModelPackageArn"]
     replaced = {
         **INFERENCE,
-        "Containers": [{"Image": XGBOOST_IMAGE, "ModelDataUrl": "s3://bucket/other.tar.gz"}],
+        "Containers": [{"Image": XGBOOST_IMAGE, "ModelDataUrl": OTHER_MODEL_URL}],
     }
     card = {
         "ModelCardContent": '{"model_overview": {"model_description": "v2"}}',

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.sagemaker_api import ROLE, XGBOOST_IMAGE, channel, unique, wait_training
+from tests.support.sagemaker_api import ROLE, XGBOOST_IMAGE, channel, put_model_data, unique, wait_training
 
 EVIL = '<script>alert("x")</script>'
 ESCAPED = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"
@@ -94,10 +94,10 @@ def test_unknown_pages_are_404_and_the_pages_are_read_only(local_stack: Any) -> 
 
 
 def test_model_and_registry_pages_escape_values_and_mask_environment(
-    local_stack: Any, sagemaker: Any
+    local_stack: Any, sagemaker: Any, s3: Any, model_data_url: str
 ) -> None:
     model = unique("web-model")
-    hostile_url = f"s3://{local_stack.bucket}/{EVIL}/model.tar.gz"
+    hostile_url = put_model_data(s3, f"s3://{local_stack.bucket}/{EVIL}/model.tar.gz")
     sagemaker.create_model(
         ModelName=model,
         PrimaryContainer={
@@ -113,7 +113,7 @@ def test_model_and_registry_pages_escape_values_and_mask_environment(
         ModelPackageGroupName=group,
         ModelPackageDescription=EVIL,
         InferenceSpecification={
-            "Containers": [{"Image": XGBOOST_IMAGE, "ModelDataUrl": f"s3://{local_stack.bucket}/m.tar.gz"}],
+            "Containers": [{"Image": XGBOOST_IMAGE, "ModelDataUrl": model_data_url}],
             "SupportedContentTypes": ["text/csv"],
             "SupportedResponseMIMETypes": ["text/csv"],
         },
