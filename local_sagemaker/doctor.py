@@ -86,40 +86,30 @@ def _model_data(sagemaker: Any) -> Iterator[tuple[str, str]]:
 
 def findings(sagemaker: Any, s3: Any) -> tuple[int, list[Finding]]:
     """(how many URIs were checked, the ones missing)."""
+    # What is checked, and what to do when it is missing.
+    sources = [
+        (
+            _job_outputs,
+            "re-run the task that started it: a completed job without outputs is run again as -aN",
+        ),
+        (
+            _models,
+            "transform jobs of this model will fail: delete it (aws sagemaker delete-model) and create "
+            "it again from a completed training job's S3ModelArtifacts",
+        ),
+        (
+            _model_data,
+            "this version cannot be deployed or trained from: set it Rejected "
+            "(aws sagemaker update-model-package --model-approval-status Rejected) so it is never champion",
+        ),
+    ]
     missing: list[Finding] = []
     checked = 0
-    for what, uri in _job_outputs(sagemaker):
-        checked += 1
-        if not _exists(s3, uri):
-            missing.append(
-                Finding(
-                    what,
-                    uri,
-                    "re-run the task that started it: a completed job without outputs is run again as -aN",
-                )
-            )
-    for what, uri in _models(sagemaker):
-        checked += 1
-        if not _exists(s3, uri):
-            missing.append(
-                Finding(
-                    what,
-                    uri,
-                    "transform jobs of this model will fail: delete it (aws sagemaker delete-model) and create "
-                    "it again from a completed training job's S3ModelArtifacts",
-                )
-            )
-    for what, uri in _model_data(sagemaker):
-        checked += 1
-        if not _exists(s3, uri):
-            missing.append(
-                Finding(
-                    what,
-                    uri,
-                    "this version cannot be deployed or trained from: set it Rejected "
-                    "(aws sagemaker update-model-package --model-approval-status Rejected) so it is never champion",
-                )
-            )
+    for listing, fix in sources:
+        for what, uri in listing(sagemaker):
+            checked += 1
+            if not _exists(s3, uri):
+                missing.append(Finding(what, uri, fix))
     return checked, missing
 
 

@@ -6,6 +6,7 @@ import signal
 import threading
 import time
 import traceback
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -57,6 +58,20 @@ class JobRunner:
 
     def log_stream(self) -> str:
         return f"{self.name}/algo-1-{int(time.time())}"
+
+    def host_logs(self, hosts: Sequence[str], log_file: Callable[[str], Path]) -> dict[str, JobLog]:
+        """One log stream per host, `<job>/<host>-<ts>`: the first host's is the job's own log, and every
+        stream carries the same timestamp, as SageMaker's do."""
+        stamp = self.log.stream.rsplit("-", 1)[1]
+        logs = {hosts[0]: self.log}
+        for host in hosts[1:]:
+            logs[host] = JobLog(
+                aws_client(self.settings, "logs"),
+                self.kind.log_group,
+                f"{self.name}/{host}-{stamp}",
+                log_file(host),
+            )
+        return logs
 
     # stop handling
     def install_signal_handlers(self) -> None:

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from local_sagemaker.config import aws_client
 from local_sagemaker.containers.cluster import Cluster
 from local_sagemaker.containers.host_group import HostGroup
 from local_sagemaker.containers.isolation import Isolation
@@ -47,15 +46,7 @@ class ClusterProcessing:
     @classmethod
     def for_runner(cls, runner: ProcessingRunner) -> ClusterProcessing:
         cluster = Cluster.for_job(runner.workdir, processing_instance_count(runner.job))
-        stamp = runner.log.stream.rsplit("-", 1)[1]
-        logs = {cluster.hosts[0]: runner.log}
-        for host in cluster.hosts[1:]:
-            logs[host] = JobLog(
-                aws_client(runner.settings, "logs"),
-                runner.kind.log_group,
-                f"{runner.name}/{host}-{stamp}",
-                cluster.sandbox(host) / "job.log",
-            )
+        logs = runner.host_logs(cluster.hosts, lambda host: cluster.sandbox(host) / "job.log")
         return cls(runner, cluster, logs)
 
     def sandbox(self, host: str) -> Sandbox:

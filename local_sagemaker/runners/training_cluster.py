@@ -22,7 +22,6 @@ from local_sagemaker.algorithms.builtin_xgboost.hyperparameters import available
 from local_sagemaker.algorithms.builtin_xgboost.names import TRAIN, VALIDATION
 from local_sagemaker.checkpoint_sync import synced_checkpoints
 from local_sagemaker.clock import now
-from local_sagemaker.config import aws_client
 from local_sagemaker.containers.cluster import Cluster
 from local_sagemaker.containers.host_group import HostGroup
 from local_sagemaker.containers.process import ProgramResult, run_program
@@ -61,16 +60,7 @@ class ClusterTraining:
     @classmethod
     def for_runner(cls, runner: TrainingRunner) -> ClusterTraining:
         cluster = Cluster.for_job(runner.workdir, instance_count(runner.job))
-        # Every stream of the job carries the same timestamp, as SageMaker's do.
-        stamp = runner.log.stream.rsplit("-", 1)[1]
-        logs = {cluster.hosts[0]: runner.log}
-        for host in cluster.hosts[1:]:
-            logs[host] = JobLog(
-                aws_client(runner.settings, "logs"),
-                runner.kind.log_group,
-                f"{runner.name}/{host}-{stamp}",
-                cluster.sandbox(host) / "job.log",
-            )
+        logs = runner.host_logs(cluster.hosts, lambda host: cluster.sandbox(host) / "job.log")
         return cls(runner, cluster, logs)
 
     @property
